@@ -1,0 +1,37 @@
+package policy
+
+// Salesforce documentation each rule cites. One constant per page so the
+// trace links stay consistent.
+const (
+	docEndpoints      = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_endpoints.htm"
+	docFlowErrors     = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_flow_errors.htm"
+	docBlockFlows     = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_disable_username_password_flow_ca.htm"
+	docMetadata       = "https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_connectedapp.htm"
+	docWebServer      = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_web_server_flow_ca.htm"
+	docUserAgent      = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_user_agent_flow_ca.htm"
+	docJWT            = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm"
+	docClientCreds    = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm"
+	docDevice         = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_device_flow.htm"
+	docUsernamePwd    = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_username_password_flow.htm"
+	docTokenExchange  = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_token_exchange_flow.htm"
+	docRefreshFlow    = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_refresh_token_flow.htm"
+	docManagePolicies = "https://help.salesforce.com/s/articleView?id=xcloud.connected_app_manage_oauth.htm"
+	docIPRelaxation   = "https://help.salesforce.com/s/articleView?id=xcloud.connected_app_continuous_ip.htm"
+	docUsageRestrict  = "https://help.salesforce.com/s/articleView?id=005132365"
+	docUseAnyAPI      = "https://help.salesforce.com/s/articleView?id=005228838"
+	docOAuthUsage     = "https://help.salesforce.com/s/articleView?id=xcloud.connected_app_manage_current_sessions.htm"
+	docAPIAccessCtl   = "https://help.salesforce.com/s/articleView?id=xcloud.security_api_access_control_all_users.htm"
+	docScopes         = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_tokens_scopes.htm"
+	docAPIOnly        = "https://help.salesforce.com/s/articleView?id=000386367"
+	docNotApproved    = "https://help.salesforce.com/s/articleView?id=000212208"
+	docFiveApprovals  = "https://help.salesforce.com/s/articleView?id=000205876"
+	docECAMigration   = "https://help.salesforce.com/s/articleView?id=xcloud.connected_app_to_external_client_app_migration.htm"
+	docCallback       = "https://developer.salesforce.com/docs/atlas.en-us.218.0.api_rest.meta/api_rest/intro_defining_remote_access_applications.htm"
+	docRevoke         = "https://developer.salesforce.com/docs/platform/mobile-sdk/guide/oauth-revoking-tokens.html"
+	docOutboundMsg    = "https://help.salesforce.com/s/articleView?id=005232763"
+	docVFSession      = "https://developer.salesforce.com/docs/atlas.en-us.pages.meta/pages/pages_variables_global_api.htm"
+	docSoapLogin      = "https://help.salesforce.com/s/articleView?id=005132110"
+	docSoapLoginCall  = "https://developer.salesforce.com/docs/platform/api/guide/sforce-api-calls-login.html"
+	docSessionPolicy  = "https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_connectedapp.htm#ConnectedAppSessionPolicy"
+	docLoginAs        = "https://help.salesforce.com/s/articleView?id=sf.users_grant_login_access.htm"
+)

@@ -1,0 +1,93 @@
+package policy
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// Limits on fix search, so a denied event costs a bounded number of
+// re-evaluations.
+const (
+	maxFixDepth      = 3  // changes combined into one fix
+	maxFixEvaluations = 60 // re-evaluations per denied event
+	maxFixesOffered  = 6
+)
+
+// addFixes offers, for every denied event, the smallest verified changes
+// that make it granted: each candidate patch is applied to the scenario,
+// re-evaluated, and kept only if the event flips. A candidate that clears
+// one rule but trips a later one is extended with that rule's candidates
+// by the same actor.
+func addFixes(s *Scenario, opt Options, res *Result, candidates [][]Fix) {
+	var doc []byte
+	for i := range res.Results {
+		if res.Results[i].Outcome != Denied || len(candidates[i]) == 0 || s.Events[i].Do == "admin" || s.Events[i].Do == "wait" {
+			continue
+		}
+		if doc == nil {
+			var err error
+			if doc, err = json.Marshal(s); err != nil {
+				return
+			}
+		}
+		res.Results[i].Fixes = verifiedFixes(doc, i, candidates[i], opt)
+	}
+}
+
+func verifiedFixes(doc []byte, event int, candidates []Fix, opt Options) []Fix {
+	budget := maxFixEvaluations
+	var found []Fix
+	seen := map[string]bool{}
+	queue := slices.Clone(candidates)
+	for len(queue) > 0 && budget > 0 && len(found) < maxFixesOffered {
+		c := queue[0]
+		queue = queue[1:]
+		key := patchKey(c.Patch)
+		if seen[key] || len(c.Patch) == 0 {
+			continue
+		}
+		seen[key] = true
+		budget--
+		patched, ops, err := applyPatch(doc, c.Patch)
+		if err != nil {
+			continue
+		}
+		s2, err := Decode(patched)
+		if err != nil || event >= len(s2.Events) {
+			continue
+		}
+		res2, cand2 := evaluate(s2, Options{Now: opt.Now, NoFixes: true})
+		if res2.Results[event].Outcome == Granted {
+			c.Patch = ops
+			found = append(found, c)
+			continue
+		}
+		if len(c.Patch) >= maxFixDepth*2 {
+			continue
+		}
+		for _, next := range cand2[event] {
+			if next.Actor != c.Actor || len(next.Patch) == 0 {
+				continue
+			}
+			queue = append(queue, Fix{Actor: c.Actor, Summary: c.Summary + "; and " + lowerFirst(next.Summary), Patch: append(slices.Clone(c.Patch), next.Patch...)})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b Fix) int { return len(a.Patch) - len(b.Patch) })
+	return found
+}
+
+func patchKey(ops []PatchOp) string {
+	b, _ := json.Marshal(ops)
+	return string(b)
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}

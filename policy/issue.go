@@ -1,0 +1,210 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// newGrant starts a token family for the request's user and app.
+func (r *request) newGrant(interactive bool) *grant {
+	return &grant{org: r.org.Name, app: r.app.Name, user: r.user.Username, scopes: r.granted, interactive: interactive, approvedAt: r.now}
+}
+
+// recordApproval stores a consent given now, applying the five-approval cap.
+func (r *request) recordApproval(g *grant) {
+	if !r.interactive() {
+		return
+	}
+	if old := r.st.approve(approvalKey{g.org, g.user, g.app}, g); old != nil {
+		r.note("approval.fiveCap", "this is a sixth approval of "+g.app+" by "+g.user+": Salesforce keeps five per user and app, so the oldest approval and its tokens are revoked", "", docFiveApprovals)
+	}
+}
+
+func (r *request) issueAccess(g *grant) *accessToken {
+	timeout, at := r.sessionTimeout()
+	why := "default 2h"
+	if at != "" {
+		why = "from " + at
+	}
+	r.note("token.sessionTimeout", "access token valid for "+formatDuration(timeout)+" of inactivity ("+why+"): app timeout, else profile, else org", at, docSessionPolicy)
+	return &accessToken{grant: g, issuedAt: r.now, lastActive: r.now, expiresAt: r.now.Add(timeout), timeout: timeout, scopes: g.scopes}
+}
+
+func (r *request) issueRefresh(g *grant) *refreshToken {
+	return &refreshToken{grant: g, issuedAt: r.now, lastUsed: r.now}
+}
+
+// grantIssued fills Issued and the success response.
+func (r *request) grantIssued(a *artefact, channel string) {
+	r.res.Outcome = Granted
+	r.res.Delivery = channel
+	r.res.HTTPStatus = statusFor(channel)
+	if channel == DeliverJSON {
+		r.res.HTTPStatus = 200
+	}
+	r.st.issued[r.evIx] = a
+	is := &r.res.Issued
+	is.Code = a.code != nil
+	is.AccessToken = a.access != nil
+	is.RefreshToken = a.refresh != nil && !a.keptRefresh
+	if a.access != nil {
+		is.ExpiresAt = a.access.expiresAt.Format(time.RFC3339)
+		is.Scope = strings.Join(a.access.scopes, " ")
+		is.IDToken = containsScope(a.access.scopes, "openid") && (r.ev.Do == "authorize" || r.ev.Grant == "authorization_code")
+	} else if a.code != nil {
+		is.Scope = strings.Join(a.code.grant.scopes, " ")
+	}
+	r.res.Response = r.successResponse(a)
+}
+
+func containsScope(scopes []string, s string) bool {
+	for _, x := range scopes {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// token makes a synthetic, deterministic token value of Salesforce's shape.
+func (r *request) token(kind string) string {
+	sum := sha256.Sum256([]byte(kind + "|" + strconv.Itoa(r.evIx) + "|" + r.s.Title))
+	body := base64.RawURLEncoding.EncodeToString(sum[:])[:40]
+	switch kind {
+	case "code":
+		return "aPrx" + body
+	case "refresh":
+		return "5Aep861" + body
+	}
+	id := GenerateID("00D", "")
+	if r.org != nil {
+		id = r.org.orgID()
+	}
+	return id[:15] + "!AQ" + body
+}
+
+func (r *request) identityURL() string {
+	host := "https://login.salesforce.com"
+	if r.org != nil && (r.org.isSandbox() || r.org.Type == "scratch") {
+		host = "https://test.salesforce.com"
+	}
+	uid := ""
+	if r.user != nil {
+		uid = r.userID()
+	}
+	return host + "/id/" + r.org.orgID() + "/" + uid
+}
+
+func (r *request) userID() string {
+	if r.user.ID != "" {
+		return r.user.ID
+	}
+	return GenerateID("005", r.org.Name+"/"+r.user.Username)
+}
+
+// successResponse renders the granted answer as the client sees it.
+func (r *request) successResponse(a *artefact) *Response {
+	switch {
+	case a.code != nil:
+		q := url.Values{"code": {r.token("code")}}
+		if r.ev.State != "" {
+			q.Set("state", r.ev.State)
+		}
+		return &Response{Location: withParams(r.redirectURI, "?", q)}
+	case a.access != nil:
+		body := r.tokenBody(a)
+		if r.ev.Do == "authorize" {
+			q := url.Values{}
+			for k, v := range body {
+				q.Set(k, v)
+			}
+			if r.ev.State != "" {
+				q.Set("state", r.ev.State)
+			}
+			return &Response{Location: withParams(r.redirectURI, "#", q)}
+		}
+		b, _ := json.MarshalIndent(body, "", "  ")
+		return &Response{Body: string(b)}
+	}
+	return nil
+}
+
+// tokenBody is the token endpoint's success JSON (all values strings, as
+// Salesforce sends them). The signature is computed with the real secret by
+// the live server; here it is a placeholder.
+func (r *request) tokenBody(a *artefact) map[string]string {
+	m := map[string]string{
+		"access_token": r.token("access"),
+		"instance_url": "https://" + r.org.myDomainHost(),
+		"id":           r.identityURL(),
+		"token_type":   "Bearer",
+		"scope":        strings.Join(a.access.scopes, " "),
+	}
+	if r.ev.Grant != "jwt_bearer" {
+		m["issued_at"] = strconv.FormatInt(r.now.UnixMilli(), 10)
+		m["signature"] = "<base64 HMAC-SHA256(client_secret, id + issued_at)>"
+	}
+	if a.refresh != nil && !a.keptRefresh {
+		m["refresh_token"] = r.token("refresh")
+	}
+	if r.res.Issued.IDToken {
+		m["id_token"] = "<RS256 JWT>"
+	}
+	return m
+}
+
+func withParams(base, sep string, q url.Values) string {
+	if sep == "?" && strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + q.Encode()
+}
+
+// denialResponse renders a denial in its channel.
+func (r *request) denialResponse() *Response {
+	res := r.res
+	switch res.Delivery {
+	case DeliverRedirect, DeliverRedirectFragment:
+		q := url.Values{"error": {res.Error}, "error_description": {res.ErrorDescription}}
+		if r.ev.State != "" {
+			q.Set("state", r.ev.State)
+		}
+		sep := "?"
+		if res.Delivery == DeliverRedirectFragment {
+			sep = "#"
+		}
+		return &Response{Location: withParams(r.redirectURI, sep, q)}
+	case DeliverErrorPage:
+		switch res.Error {
+		case errInsufficientPrivs:
+			return &Response{Body: "Insufficient Privileges\n" + res.ErrorDescription}
+		case errLoginFailed:
+			return &Response{Location: r.hostURL() + "/", Body: res.ErrorDescription}
+		case errInvalidRequest:
+			return &Response{Body: "error=" + res.Error + "&error_description=" + url.QueryEscape(res.ErrorDescription)}
+		}
+		q := url.Values{"error": {res.Error}, "error_description": {res.ErrorDescription}}
+		host := r.hostURL()
+		if r.org != nil && (r.host() == "login" || r.host() == "test") {
+			host = "https://" + r.org.myDomainHost()
+		}
+		return &Response{Location: host + "/setup/secur/RemoteAccessErrorPage.apexp?" + q.Encode(),
+			Body: "We can't authorize you because of an OAuth error. For more information, contact your Salesforce administrator.\n" +
+				oauthApprovalErrorGeneric + " : " + oauthApprovalErrorGenericText}
+	case DeliverJSON:
+		if res.HTTPStatus == 401 || res.HTTPStatus == 403 {
+			b, _ := json.Marshal([]map[string]string{{"message": res.ErrorDescription, "errorCode": res.Error}})
+			return &Response{Body: string(b)}
+		}
+		b, _ := json.Marshal(map[string]string{"error": res.Error, "error_description": res.ErrorDescription})
+		return &Response{Body: string(b)}
+	case DeliverSoapFault:
+		return &Response{Body: `<soapenv:Fault><faultcode>sf:` + res.Error + `</faultcode><faultstring>` + res.Error + `: ` + res.ErrorDescription + `</faultstring></soapenv:Fault>`}
+	}
+	return nil
+}

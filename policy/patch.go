@@ -1,0 +1,73 @@
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+)
+
+// applyPatch applies RFC 6902 operations one by one. Fixes are written
+// against the scenario's Go shape, where empty arrays and objects are
+// omitted from the JSON; an "add …/-" to a missing array or a "replace" of a
+// missing member is rewritten to the equivalent valid operation, and the
+// rewritten patch is returned so what is offered applies as is.
+func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
+	out := make([]PatchOp, 0, len(ops))
+	for i, op := range ops {
+		next, err := applyOne(doc, op)
+		if err != nil {
+			alt, ok := rewriteOp(op)
+			if !ok {
+				return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+			}
+			if next, err = applyOne(doc, alt); err != nil {
+				return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+			}
+			op = alt
+		}
+		doc = next
+		out = append(out, op)
+	}
+	return doc, out, nil
+}
+
+func applyOne(doc []byte, op PatchOp) ([]byte, error) {
+	b, err := json.Marshal([]PatchOp{op})
+	if err != nil {
+		return nil, err
+	}
+	if op.Value == nil && (op.Op == "add" || op.Op == "replace" || op.Op == "test") {
+		// PatchOp omits a nil value; say it explicitly.
+		b = []byte(strings.TrimSuffix(string(b), "}]") + `,"value":null}]`)
+	}
+	p, err := jsonpatch.DecodePatch(b)
+	if err != nil {
+		return nil, err
+	}
+	return p.Apply(doc)
+}
+
+func rewriteOp(op PatchOp) (PatchOp, bool) {
+	switch {
+	case op.Op == "add" && strings.HasSuffix(op.Path, "/-"):
+		return PatchOp{Op: "add", Path: strings.TrimSuffix(op.Path, "/-"), Value: []any{op.Value}}, true
+	case op.Op == "replace":
+		return PatchOp{Op: "add", Path: op.Path, Value: op.Value}, true
+	}
+	return op, false
+}
+
+// cloneScenario deep-copies a scenario through its JSON form.
+func cloneScenario(s *Scenario) *Scenario {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic("policy: scenario does not marshal: " + err.Error())
+	}
+	var c Scenario
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic("policy: scenario does not round-trip: " + err.Error())
+	}
+	return &c
+}

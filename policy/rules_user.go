@@ -1,0 +1,126 @@
+package policy
+
+// A deactivated user can't log in or use tokens.
+var ruleUserActive = rule{"user.active", docFlowErrors, func(r *request) verdict {
+	if r.user == nil {
+		return r.loginFailed("no user "+quote(r.ev.User)+" in "+r.org.Name, r.eventPath("/user"))
+	}
+	if r.user.isActive() {
+		return pass(r.user.Username+" is active", r.userPath("/active"))
+	}
+	return r.fail(r.user.Username+" is deactivated", r.userPath("/active"), errInactiveUser, descInactiveUser,
+		fix(ActorSubscriberAdmin, "Reactivate "+r.user.Username, replace(r.userPath("/active"), true)))
+}}
+
+// The OAuth login and approval pages are Salesforce UI. A user who cannot
+// use the UI there sees "Insufficient Privileges" on the Salesforce page:
+// API Only users (documented), users without a password and admins
+// logged in as the user through "Login As" (both UNCONFIRMED, as the seed says).
+var ruleInteractiveUser = rule{"user.canApprove", docAPIOnly, func(r *request) verdict {
+	if ok, at := r.org.hasPermission(r.user, "apiOnlyUser"); ok {
+		return r.failOn(DeliverErrorPage, 200, r.user.Username+" has API Only User, so can't use the Salesforce UI where OAuth login and approval happen",
+			r.orgPath(at), errInsufficientPrivs, descInsufficientPrivs,
+			fix(ActorClient, "Use a non-interactive flow for this integration user (JWT bearer with pre-authorization, or client credentials)", replace(r.eventPath("/grant"), "jwt_bearer"), replace(r.eventPath("/do"), "token")))
+	}
+	if !r.user.hasPassword() {
+		r.note("user.canApprove.unconfirmed", "UNCONFIRMED: no Salesforce source ties a missing password to Insufficient Privileges; caplab follows the reported behaviour", "", docFlowErrors)
+		return r.failOn(DeliverErrorPage, 200, r.user.Username+" has no password set, so the OAuth approval page answers Insufficient Privileges",
+			r.userPath("/hasPassword"), errInsufficientPrivs, descInsufficientPrivs,
+			fix(ActorUser, "Set a password (via the welcome email or a password reset) before authorizing", replace(r.userPath("/hasPassword"), true)))
+	}
+	if r.ev.LoginAs {
+		r.note("user.canApprove.unconfirmed", "UNCONFIRMED: no Salesforce source ties \"Login As\" to Insufficient Privileges; caplab follows the reported behaviour", "", docLoginAs)
+		return r.failOn(DeliverErrorPage, 200, "an admin is logged in as "+r.user.Username+" (\"Login As\"); OAuth approval as another user answers Insufficient Privileges",
+			r.eventPath("/loginAs"), errInsufficientPrivs, descInsufficientPrivs,
+			fix(ActorUser, "Log out of \"Login As\" and let "+r.user.Username+" authorize the app themselves", replace(r.eventPath("/loginAs"), false)))
+	}
+	return pass(r.user.Username+" can log in to the UI and approve apps", r.userPath(""))
+}}
+
+// The username-password flow and SOAP login() check the password and, from
+// an untrusted address, the security token appended to it.
+var ruleUserCredentials = rule{"user.credentials", docUsernamePwd, func(r *request) verdict {
+	if r.user == nil {
+		return r.fail("no user "+quote(r.ev.User)+" in "+r.org.Name, r.eventPath("/user"), errInvalidGrant, descAuthFailure)
+	}
+	correct := fix(ActorClient, "Send the user's current password", PatchOp{Op: "remove", Path: r.eventPath("/password")})
+	if !r.user.hasPassword() {
+		return r.fail(r.user.Username+" has no password", r.userPath("/hasPassword"), errInvalidGrant, descAuthFailure)
+	}
+	if credential(r.ev.Password, r.user.Password) != "correct" {
+		return r.fail("the password is "+credential(r.ev.Password, r.user.Password), r.eventPath("/password"), errInvalidGrant, descAuthFailure, correct)
+	}
+	ranges, _ := r.org.loginIPRanges(r.user)
+	trusted := r.ev.FromIP != "" && ipInRanges(r.ev.FromIP, ranges)
+	if trusted {
+		return pass("password correct; "+r.ev.FromIP+" is in the profile's login IP ranges, so no security token is needed", r.eventPath("/password"))
+	}
+	if tok := credential(r.ev.SecurityToken, r.user.SecurityToken); tok != "correct" {
+		return r.fail("from an untrusted address the password must be followed by the security token, which is "+tok,
+			r.eventPath("/securityToken"), errInvalidGrant, descAuthFailure,
+			fix(ActorClient, "Append the user's current security token to the password", PatchOp{Op: "remove", Path: r.eventPath("/securityToken")}))
+	}
+	return pass("password and security token correct", r.eventPath("/password"))
+}}
+
+// Profile login IP ranges apply unless the app's IP Relaxation policy
+// relaxes them; relaxing needs the app installed (policies are editable
+// only then).
+var ruleLoginIP = rule{"user.loginIpRanges", docIPRelaxation, func(r *request) verdict {
+	ranges, pi := r.org.loginIPRanges(r.user)
+	if len(ranges) == 0 {
+		return skip("the profile has no login IP ranges")
+	}
+	setting := r.orgPath("/profiles/" + itoa(pi) + "/loginIpRanges")
+	if r.ev.FromIP == "" {
+		return skip("the request names no source address (fromIp)")
+	}
+	if ipInRanges(r.ev.FromIP, ranges) {
+		return pass(r.ev.FromIP+" is inside the profile's login IP ranges", setting)
+	}
+	relax, relaxAt := r.policy("ipRelaxation")
+	switch {
+	case r.ev.Grant == "client_credentials":
+		return skip("IP restrictions of the run-as user are not checked for client credentials (UNCONFIRMED)")
+	case relax == "relax":
+		return pass(r.ev.FromIP+" is outside the ranges, but IP Relaxation is \"Relax IP restrictions\"", relaxAt)
+	case relax == "enforceRelaxRefresh" && r.ev.Grant == "refresh_token":
+		return pass(r.ev.FromIP+" is outside the ranges, but the policy relaxes IP restrictions for refresh tokens", relaxAt)
+	case relax == "relaxForActivatedDevices" && (r.ev.Flow == "webServer" || r.ev.Grant == "authorization_code" || r.ev.Grant == "refresh_token"):
+		return pass(r.ev.FromIP+" is outside the ranges; \"Relax IP restrictions for activated devices\" bypasses them for the web server flow after device activation (simplified)", relaxAt)
+	}
+	because := r.ev.FromIP + " is outside profile " + r.user.Profile + "'s login IP ranges and IP Relaxation is " + quote(relax)
+	fixes := []Fix{}
+	if r.manageable() {
+		fixes = append(fixes, fix(ActorSubscriberAdmin, "Set IP Relaxation to \"Relax IP restrictions\" for "+r.app.Name, policyPatch(r, "ipRelaxation", "relax")...))
+	} else {
+		because += "; the policy can't be relaxed until the app is installed"
+		fixes = append(fixes, fix(ActorSubscriberAdmin, "Install "+r.app.Name+" and set IP Relaxation to \"Relax IP restrictions\"",
+			add(r.orgPath("/installedApps/-"), map[string]any{"app": r.app.Name, "policies": map[string]any{"ipRelaxation": "relax"}})))
+	}
+	fixes = append(fixes, fix(ActorSubscriberAdmin, "Add "+r.ev.FromIP+" to profile "+r.user.Profile+"'s login IP ranges",
+		add(setting+"/-", map[string]any{"start": r.ev.FromIP, "end": r.ev.FromIP})))
+	return r.fail(because, relaxAt+orIfEmpty(relaxAt, setting), errInvalidGrant, descIPRestricted, fixes...)
+}}
+
+func orIfEmpty(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return ""
+}
+
+// policyPatch sets one policy field where the subscriber admin edits it,
+// creating the policies object when the app definition has none.
+func policyPatch(r *request, field, value string) []PatchOp {
+	pol := &r.app.Policies
+	if r.inst != nil {
+		pol = &r.inst.Policies
+	}
+	if *pol == (Policies{}) {
+		parent := r.policyPath(field)
+		parent = parent[:len(parent)-len(field)-1]
+		return []PatchOp{add(parent, map[string]any{field: value})}
+	}
+	return []PatchOp{add(r.policyPath(field), value)}
+}

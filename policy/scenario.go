@@ -1,0 +1,183 @@
+package policy
+
+// Scenario is the scenario document, version 1: orgs, apps and a timeline of
+// events. Field names are the stable contract in product.md.
+type Scenario struct {
+	SchemaVersion int     `json:"schemaVersion" validate:"eq=1"`
+	Title         string  `json:"title,omitempty" validate:"max=200"`
+	Lesson        string  `json:"lesson,omitempty" validate:"max=4000"`
+	Now           string  `json:"now,omitempty" validate:"omitempty,timestamp"`
+	Orgs          []Org   `json:"orgs" validate:"required,min=1,max=20,dive"`
+	Apps          []App   `json:"apps,omitempty" validate:"max=20,dive"`
+	Events        []Event `json:"events" validate:"max=500,dive"`
+}
+
+// Org is one Salesforce org: settings, profiles, permission sets, users and
+// the connected apps installed in it.
+type Org struct {
+	Name           string          `json:"name" validate:"required,max=80"`
+	ID             string          `json:"id,omitempty" validate:"omitempty,sfid=00D"`
+	Type           string          `json:"type,omitempty" validate:"omitempty,oneof=production sandbox developer scratch"`
+	MyDomain       string          `json:"myDomain,omitempty" validate:"omitempty,mydomain"`
+	CreatedAt      string          `json:"createdAt,omitempty" validate:"omitempty,date"`
+	Settings       OrgSettings     `json:"settings,omitzero"`
+	Profiles       []Profile       `json:"profiles,omitempty" validate:"max=50,dive"`
+	PermissionSets []PermissionSet `json:"permissionSets,omitempty" validate:"max=50,dive"`
+	Users          []User          `json:"users,omitempty" validate:"max=100,dive"`
+	InstalledApps  []InstalledApp  `json:"installedApps,omitempty" validate:"max=20,dive"`
+}
+
+// OrgSettings are Setup → OAuth and OpenID Connect Settings, Session
+// Settings and User Interface switches. Nil means "the default for the org's
+// creation date".
+type OrgSettings struct {
+	AllowUsernamePasswordFlows     *bool  `json:"allowUsernamePasswordFlows,omitempty"`
+	AllowUserAgentFlows            *bool  `json:"allowUserAgentFlows,omitempty"`
+	RequirePkce                    *bool  `json:"requirePkce,omitempty"`
+	APIAccessControl               *bool  `json:"apiAccessControl,omitempty"`
+	SoapAPILogin                   *bool  `json:"soapApiLogin,omitempty"`
+	SoapLoginRequiresUseAnyAPIAuth *bool  `json:"soapLoginRequiresUseAnyApiAuth,omitempty"`
+	SessionTimeout                 string `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+}
+
+// Profile carries permissions, login IP ranges and Connected App Access.
+type Profile struct {
+	Name           string    `json:"name" validate:"required,max=80"`
+	Permissions    []string  `json:"permissions,omitempty" validate:"dive,permission"`
+	LoginIPRanges  []IPRange `json:"loginIpRanges,omitempty" validate:"max=50,dive"`
+	ConnectedApps  []string  `json:"connectedApps,omitempty" validate:"dive,required"`
+	SessionTimeout string    `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+}
+
+// IPRange is an inclusive IPv4 or IPv6 range.
+type IPRange struct {
+	Start string `json:"start" validate:"required,ip"`
+	End   string `json:"end" validate:"required,ip"`
+}
+
+// PermissionSet carries permissions and Assigned Connected Apps.
+type PermissionSet struct {
+	Name          string   `json:"name" validate:"required,max=80"`
+	Permissions   []string `json:"permissions,omitempty" validate:"dive,permission"`
+	ConnectedApps []string `json:"connectedApps,omitempty" validate:"dive,required"`
+}
+
+// User is one user of an org. Credentials are synthetic: events say
+// correct/wrong/missing or give a literal compared with these.
+type User struct {
+	Username       string   `json:"username" validate:"required,max=80"`
+	ID             string   `json:"id,omitempty" validate:"omitempty,sfid=005"`
+	Profile        string   `json:"profile,omitempty" validate:"max=80"`
+	PermissionSets []string `json:"permissionSets,omitempty" validate:"dive,required"`
+	Active         *bool    `json:"active,omitempty"`
+	HasPassword    *bool    `json:"hasPassword,omitempty"`
+	Password       string   `json:"password,omitempty" validate:"max=200"`
+	SecurityToken  string   `json:"securityToken,omitempty" validate:"max=200"`
+	ApprovedApps   []string `json:"approvedApps,omitempty" validate:"dive,required"`
+}
+
+// InstalledApp is a connected app installed in an org, with the policies
+// the org's admin set (Manage → Edit Policies) and its block state.
+type InstalledApp struct {
+	App      string   `json:"app" validate:"required"`
+	Policies Policies `json:"policies,omitzero"`
+	Blocked  bool     `json:"blocked,omitempty"`
+}
+
+// App is a Connected App or External Client App definition.
+type App struct {
+	Name         string      `json:"name" validate:"required,max=80"`
+	Kind         string      `json:"kind,omitempty" validate:"omitempty,oneof=connectedApp externalClientApp"`
+	OwnerOrg     string      `json:"ownerOrg,omitempty" validate:"max=80"`
+	AppID        string      `json:"appId,omitempty" validate:"omitempty,sfid=0Ci"`
+	Distribution string      `json:"distribution,omitempty" validate:"omitempty,oneof=none managedPackage unmanagedPackage local packaged"`
+	OAuth        OAuthConfig `json:"oauth,omitzero"`
+	Policies     Policies    `json:"policies,omitzero"`
+}
+
+// OAuthConfig mirrors "Enable OAuth Settings" on the app.
+type OAuthConfig struct {
+	ConsumerKey                      string            `json:"consumerKey,omitempty" validate:"max=256"`
+	ConsumerSecret                   string            `json:"consumerSecret,omitempty" validate:"max=256"`
+	CallbackURLs                     []string          `json:"callbackUrls,omitempty" validate:"max=50,dive,callback"`
+	Scopes                           []string          `json:"scopes,omitempty" validate:"dive,scope"`
+	Certificate                      string            `json:"certificate,omitempty" validate:"max=8192"`
+	RequireSecretForWebServerFlow    *bool             `json:"requireSecretForWebServerFlow,omitempty"`
+	RequireSecretForRefreshTokenFlow *bool             `json:"requireSecretForRefreshTokenFlow,omitempty"`
+	RequirePkce                      bool              `json:"requirePkce,omitempty"`
+	ClientCredentials                ClientCredentials `json:"clientCredentials,omitzero"`
+	DeviceFlow                       bool              `json:"deviceFlow,omitempty"`
+	TokenExchange                    bool              `json:"tokenExchange,omitempty"`
+	RefreshTokenRotation             bool              `json:"refreshTokenRotation,omitempty"`
+}
+
+// ClientCredentials is "Enable Client Credentials Flow" with its Run As user.
+type ClientCredentials struct {
+	Enabled bool   `json:"enabled,omitempty"`
+	RunAs   string `json:"runAs,omitempty" validate:"max=80"`
+}
+
+// Policies are the app's OAuth policies (Manage → Edit Policies). Empty
+// fields take Salesforce's defaults.
+type Policies struct {
+	PermittedUsers     string `json:"permittedUsers,omitempty" validate:"omitempty,oneof=allSelfAuthorize adminApproved"`
+	IPRelaxation       string `json:"ipRelaxation,omitempty" validate:"omitempty,oneof=enforce enforceRelaxRefresh relaxForActivatedDevices relax"`
+	RefreshTokenPolicy string `json:"refreshTokenPolicy,omitempty" validate:"omitempty,rtpolicy"`
+	SessionTimeout     string `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+	HighAssurance      string `json:"highAssurance,omitempty" validate:"omitempty,oneof=none block raiseSessionLevel"`
+}
+
+// Event is one step of the timeline. Each kind reads the fields that apply.
+type Event struct {
+	ID                  string    `json:"id,omitempty" validate:"max=64"`
+	Do                  string    `json:"do" validate:"required,oneof=authorize token revoke api wait admin outboundMessage visualforceSession soapLogin"`
+	Flow                string    `json:"flow,omitempty" validate:"omitempty,oneof=webServer userAgent"`
+	Grant               string    `json:"grant,omitempty" validate:"omitempty,oneof=authorization_code refresh_token password jwt_bearer client_credentials device token_exchange"`
+	Org                 string    `json:"org,omitempty" validate:"max=80"`
+	App                 string    `json:"app,omitempty" validate:"max=80"`
+	User                string    `json:"user,omitempty" validate:"max=80"`
+	Host                string    `json:"host,omitempty" validate:"omitempty,host"`
+	ClientID            string    `json:"clientId,omitempty" validate:"max=256"`
+	RedirectURI         *string   `json:"redirectUri,omitempty" validate:"omitempty,max=2000"`
+	Scope               *string   `json:"scope,omitempty" validate:"omitempty,max=1000"`
+	State               string    `json:"state,omitempty" validate:"max=2000"`
+	Consent             string    `json:"consent,omitempty" validate:"omitempty,oneof=allow deny"`
+	Immediate           bool      `json:"immediate,omitempty"`
+	PKCE                *bool     `json:"pkce,omitempty"`
+	CodeChallengeMethod string    `json:"codeChallengeMethod,omitempty" validate:"omitempty,oneof=S256 plain"`
+	LoginAs             bool      `json:"loginAs,omitempty"`
+	FromIP              string    `json:"fromIp,omitempty" validate:"omitempty,ip"`
+	ClientSecret        string    `json:"clientSecret,omitempty" validate:"max=256"`
+	CodeVerifier        string    `json:"codeVerifier,omitempty" validate:"max=256"`
+	Password            string    `json:"password,omitempty" validate:"max=256"`
+	SecurityToken       string    `json:"securityToken,omitempty" validate:"max=256"`
+	Aud                 string    `json:"aud,omitempty" validate:"max=500"`
+	Assertion           string    `json:"assertion,omitempty" validate:"omitempty,oneof=valid badSignature expired"`
+	Use                 string    `json:"use,omitempty" validate:"max=64"`
+	Token               string    `json:"token,omitempty" validate:"omitempty,oneof=access refresh"`
+	For                 string    `json:"for,omitempty" validate:"omitempty,duration"`
+	Action              string    `json:"action,omitempty" validate:"omitempty,oneof=installApp uninstallApp blockApp unblockApp setPolicy assignPermissionSet removePermissionSet revokeApp deactivateUser activateUser resetPassword changePassword patch"`
+	Patch               []PatchOp `json:"patch,omitempty" validate:"max=100,dive"`
+	PermissionSet       string    `json:"permissionSet,omitempty" validate:"max=80"`
+	Policies            *Policies `json:"policies,omitempty"`
+	SendAsUser          string    `json:"sendAsUser,omitempty" validate:"max=80"`
+	IncludeSessionID    *bool     `json:"includeSessionId,omitempty"`
+	Context             string    `json:"context,omitempty" validate:"omitempty,oneof=visualforce lightning"`
+	Expect              *Expect   `json:"expect,omitempty"`
+}
+
+// PatchOp is one RFC 6902 JSON Patch operation.
+type PatchOp struct {
+	Op    string `json:"op" validate:"required,oneof=add remove replace move copy test"`
+	Path  string `json:"path" validate:"startswith=/|eq="`
+	From  string `json:"from,omitempty"`
+	Value any    `json:"value,omitempty"`
+}
+
+// Expect is what a scenario author expects of an event (checked by caplab test).
+type Expect struct {
+	Outcome          string `json:"outcome,omitempty" validate:"omitempty,oneof=granted denied"`
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"errorDescription,omitempty"`
+	Delivery         string `json:"delivery,omitempty" validate:"omitempty,oneof=redirect redirectFragment json errorPage soapFault session none"`
+}
