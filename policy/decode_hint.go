@@ -10,8 +10,9 @@ import (
 // Limits for messages: values are quoted only so far, and hints are only
 // looked for among names of a sensible length.
 const (
-	maxQuoted   = 60 // characters of a value shown in a message
-	maxHintName = 64 // longer strings get no "did you mean"
+	maxQuoted    = 60  // characters of a value shown in a message
+	maxHintName  = 64  // longer strings get no "did you mean"
+	maxHintNames = 500 // longer lists (beyond any limit) get none either: hints cost len(names) each
 )
 
 // quoteShort quotes a value for a message, cutting long ones.
@@ -43,7 +44,7 @@ func didYouMean(s string, names []string) string {
 // is near enough to be a typo: at most a third of its length (at least
 // one edit) away, and not every character replaced.
 func closest(s string, names []string) string {
-	if s == "" || len(s) > maxHintName {
+	if s == "" || len(s) > maxHintName || len(names) > maxHintNames {
 		return ""
 	}
 	best, bestDist := "", maxHintName

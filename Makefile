@@ -1,0 +1,50 @@
+# caplab: make run (playground + live endpoints on 127.0.0.1:8080), make test.
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASM_EXEC := $(GOROOT)/lib/wasm/wasm_exec.js
+export AWS_EC2_METADATA_DISABLED := true
+
+.PHONY: all build wasm run test test-go test-wasm tools bench fuzz vet clean
+
+all: build
+
+build: wasm
+	$(GO) build -o build/caplab ./cmd/caplab
+
+# The playground's engine: GOOS=js module plus the same toolchain's wasm_exec.js.
+wasm: site/main.wasm site/wasm_exec.js
+
+site/main.wasm: $(shell find policy wasm -name '*.go' -not -name '*_test.go') $(wildcard policy/presets/*.json) go.mod go.sum
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $@ ./wasm
+
+site/wasm_exec.js: $(WASM_EXEC)
+	cp $< $@
+
+run: build
+	./build/caplab serve --addr 127.0.0.1:8080 --data .caplab --site site
+
+tools:
+	./scripts/install-test-tools.sh
+
+vet:
+	$(GO) vet ./...
+
+test: tools wasm vet test-go test-wasm
+
+test-go:
+	$(GO) test -count=1 ./...
+
+# The WASM entry under Node with the real wasm_exec.js.
+test-wasm: wasm
+	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+
+# Short fuzzing runs over the parsers (the seed corpora also run in make test).
+fuzz:
+	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 30s ./policy/
+	$(GO) test -run XXX -fuzz FuzzID18 -fuzztime 10s ./policy/
+
+bench: wasm
+	./scripts/bench.sh
+
+clean:
+	rm -rf build site/main.wasm site/wasm_exec.js
