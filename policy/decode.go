@@ -3,6 +3,7 @@ package policy
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -66,18 +67,21 @@ func Decode(data []byte) (*Scenario, error) {
 			"scenario is %d bytes; the limit is %d bytes (%d KiB)",
 			len(data), maxScenarioSize, maxScenarioSize>>10)}}}
 	}
-	d := &decoding{data: data, pos: map[string]int{}, bad: map[string]bool{}}
-	// Syntax first: the later passes assume well-formed JSON.
-	var raw json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		d.syntaxError(err)
+	d := &decoding{data: data, bad: map[string]bool{}}
+	// Unmarshal checks the syntax of the whole input before it decodes
+	// anything; past that, it skips values of the wrong type and carries
+	// on, and the scan reports those, with their paths.
+	var s Scenario
+	err := json.Unmarshal(data, &s)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		d.syntaxError(se)
 		return nil, d.err()
 	}
-	d.scan()
-	var s Scenario
-	// Unmarshal skips values of the wrong type and carries on; scan has
-	// already reported those, with their paths.
-	if err := json.Unmarshal(data, &s); err != nil && len(d.probs) == 0 {
+	if !d.scan(false) {
+		d.scan(true) // again, to report each problem with its path
+	}
+	if err != nil && len(d.probs) == 0 {
 		d.add("", 0, "invalid scenario: %v", err)
 	}
 	d.validate(&s)
@@ -104,7 +108,7 @@ func Lint(data []byte) []FieldError {
 // and the problems found so far.
 type decoding struct {
 	data  []byte
-	pos   map[string]int  // JSON pointer → byte offset of its value
+	pos   map[string]int  // JSON pointer → byte offset of its value; nil until needed
 	bad   map[string]bool // pointers with a structural problem: later passes stay quiet there
 	probs []problem
 	lines []int // byte offsets of line starts, built on first use
@@ -156,7 +160,7 @@ func (d *decoding) covered(path string) bool {
 // offset is where path's value starts, or its nearest ancestor's.
 func (d *decoding) offset(path string) int {
 	for {
-		if off, ok := d.pos[path]; ok {
+		if off, ok := d.positions()[path]; ok {
 			return off
 		}
 		i := strings.LastIndexByte(path, '/')
@@ -168,16 +172,13 @@ func (d *decoding) offset(path string) int {
 }
 
 // syntaxError reports a JSON syntax error at the offending character.
-func (d *decoding) syntaxError(err error) {
-	off := 0
-	if se, ok := err.(*json.SyntaxError); ok {
-		off = int(se.Offset)
-		// Offset counts the offending byte; at end of input there is none.
-		if off > 0 && off <= len(d.data) && !strings.Contains(se.Error(), "end of JSON input") {
-			off--
-		}
+func (d *decoding) syntaxError(se *json.SyntaxError) {
+	off := int(se.Offset)
+	// Offset counts the offending byte; at end of input there is none.
+	if off > 0 && off <= len(d.data) && !strings.Contains(se.Error(), "end of JSON input") {
+		off--
 	}
-	d.add("", off, "invalid JSON: %v", err)
+	d.add("", off, "invalid JSON: %v", se)
 }
 
 // err is the DecodeError for the problems found, in document order and

@@ -1,297 +1,310 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"strconv"
 	"strings"
-	"sync"
+	"unicode/utf8"
 )
 
-// The scan walks the JSON tokens once, against the shape of Scenario, to
-// learn where every value starts and to report what json.Unmarshal would
-// silently accept or skip: unknown fields, duplicate keys, wrong types.
+// The scan walks the document once against the shape of Scenario to report
+// what json.Unmarshal would silently accept or skip: unknown fields,
+// duplicate keys, wrong types. Recording, it also notes where every value
+// starts, for line and column numbers. The input is known to be
+// well-formed JSON (checked first), so the walk needs no error handling;
+// it only guards against reading past the end.
 
-// kind is the JSON type a Go field accepts.
-type kind uint8
-
-const (
-	kindAny kind = iota
-	kindObject
-	kindArray
-	kindString
-	kindBool
-	kindInt
-)
-
-// wants names each kind for "want …, got …" messages.
-var wants = [...]string{
-	kindAny:    "any value",
-	kindObject: "an object",
-	kindArray:  "an array",
-	kindString: "a string",
-	kindBool:   "a boolean",
-	kindInt:    "an integer",
-}
-
-// shape is the JSON form of a Go type: json tag names for structs, the
-// element for slices.
-type shape struct {
-	kind   kind
-	fields map[string]*shape // kindObject: json name → field shape
-	names  []string          // kindObject: json names in declaration order, for hints
-	elem   *shape            // kindArray
-}
-
-// anyShape accepts any JSON value (PatchOp.Value).
-var anyShape = &shape{kind: kindAny}
-
-var scenarioShape = sync.OnceValue(func() *shape {
-	return shapeOf(reflect.TypeFor[Scenario](), map[reflect.Type]*shape{})
-})
-
-// shapeOf reads a Go type the way encoding/json does: pointers as their
-// element, fields by json tag name.
-func shapeOf(t reflect.Type, seen map[reflect.Type]*shape) *shape {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		if sh, ok := seen[t]; ok {
-			return sh
-		}
-		sh := &shape{kind: kindObject, fields: map[string]*shape{}}
-		seen[t] = sh
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			sh.fields[name] = shapeOf(f.Type, seen)
-			sh.names = append(sh.names, name)
-		}
-		return sh
-	case reflect.Slice, reflect.Array:
-		return &shape{kind: kindArray, elem: shapeOf(t.Elem(), seen)}
-	case reflect.String:
-		return &shape{kind: kindString}
-	case reflect.Bool:
-		return &shape{kind: kindBool}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return &shape{kind: kindInt}
-	}
-	return anyShape
-}
-
-// scanner walks one well-formed document with a json.Decoder.
-type scanner struct {
+// walker reads one well-formed document.
+type walker struct {
 	*decoding
-	dec *json.Decoder
+	i      int  // read offset
+	record bool // build pointers, note positions, report problems
+	dirty  bool // a structural problem was seen
 }
 
-// scan records the position of every value and reports structural
-// problems. The input is known to be well-formed JSON.
-func (d *decoding) scan() {
-	dec := json.NewDecoder(bytes.NewReader(d.data))
-	dec.UseNumber()
-	s := scanner{d, dec}
-	if err := s.value(scenarioShape(), "", false); err != nil {
-		d.badValue("", int(dec.InputOffset()), "invalid JSON: %v", err)
+// scan walks the document and reports whether it is structurally sound.
+// Without record it only answers that, cheaply: no pointers are built.
+func (d *decoding) scan(record bool) bool {
+	w := &walker{decoding: d, record: record}
+	if record {
+		d.pos = map[string]int{}
+	}
+	w.value(scenarioShape(), "", false)
+	return !w.dirty
+}
+
+// positions are where the values start, recorded on first need: a valid
+// document never needs them.
+func (d *decoding) positions() map[string]int {
+	if d.pos == nil {
+		d.scan(true)
+	}
+	return d.pos
+}
+
+// problem reports a structural problem when recording.
+func (w *walker) problem(path string, off int, format string, args ...any) {
+	w.dirty = true
+	if w.record {
+		w.badValue(path, off, format, args...)
 	}
 }
 
-// next reads a token and the offset where it starts.
-func (s *scanner) next() (json.Token, int, error) {
-	off := skipSeparators(s.data, int(s.dec.InputOffset()))
-	t, err := s.dec.Token()
-	return t, off, err
-}
-
-// skipSeparators moves past whitespace and the ':' or ',' that the decoder
-// consumes together with the following token.
-func skipSeparators(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r', ':', ',':
-			i++
-		default:
-			return i
-		}
+// child is the pointer to a member or element, when recording.
+func (w *walker) child(path, token string) string {
+	if !w.record {
+		return ""
 	}
-	return i
+	return path + "/" + token
 }
 
 // value reads one value that should have shape sh. A null field is as if
 // absent; a null document or list element is a mistake.
-func (s *scanner) value(sh *shape, path string, nullOK bool) error {
-	t, off, err := s.next()
-	if err != nil {
-		return err
+func (w *walker) value(sh *shape, path string, nullOK bool) {
+	w.skipSpace()
+	if w.i >= len(w.data) {
+		return
 	}
-	s.pos[path] = off
-	if t == nil {
+	off := w.i
+	if w.record {
+		w.pos[path] = off
+	}
+	got := kindAt(w.data[off])
+	if w.data[off] == 'n' {
+		w.i += len("null")
 		if !nullOK && sh.kind != kindAny {
-			s.badValue(path, off, "want %s, got null", wants[sh.kind])
+			w.problem(path, off, "want %s, got null", kindNames[sh.kind])
 		}
-		return nil
+		return
 	}
-	if got := tokenKind(t); sh.kind != kindAny && got != sh.kind &&
-		(got != kindNumber || sh.kind != kindInt) {
-		s.badValue(path, off, "want %s, got %s", wants[sh.kind], describe(t))
-		return s.skip(t)
+	if sh.kind != kindAny && got != sh.kind && (got != kindNumber || sh.kind != kindInt) {
+		w.problem(path, off, "want %s, got %s", kindNames[sh.kind], kindNames[got])
+		w.skipValue()
+		return
 	}
-	switch v := t.(type) {
-	case json.Delim:
-		if v == '{' {
-			return s.object(sh, path)
-		}
-		return s.array(sh, path)
-	case json.Number:
-		s.number(sh, path, off, v)
-	}
-	return nil
-}
-
-// kindNumber is a JSON number that may not be an integer; only scan uses it.
-const kindNumber kind = 255
-
-// tokenKind is the kind of a token that starts a value.
-func tokenKind(t json.Token) kind {
-	switch v := t.(type) {
-	case json.Delim:
-		if v == '{' {
-			return kindObject
-		}
-		return kindArray
-	case string:
-		return kindString
-	case bool:
-		return kindBool
-	case json.Number:
-		return kindNumber
-	}
-	return kindAny
-}
-
-// describe names the type of a token for "got …".
-func describe(t json.Token) string {
-	switch tokenKind(t) {
+	switch got {
 	case kindObject:
-		return "an object"
+		w.object(sh, path)
 	case kindArray:
-		return "an array"
+		w.array(sh, path)
 	case kindString:
-		return "a string"
+		w.skipString()
 	case kindBool:
-		return "a boolean"
+		w.skipLiteral()
 	case kindNumber:
-		return "a number"
+		start := w.i
+		w.skipLiteral()
+		w.number(sh, path, off, string(w.data[start:w.i]))
 	}
-	return "null"
+}
+
+// kindAt is the kind of the value starting with byte c.
+func kindAt(c byte) kind {
+	switch c {
+	case '{':
+		return kindObject
+	case '[':
+		return kindArray
+	case '"':
+		return kindString
+	case 't', 'f':
+		return kindBool
+	}
+	return kindNumber
 }
 
 // number checks that a number fits where json.Unmarshal will put it.
-func (s *scanner) number(sh *shape, path string, off int, n json.Number) {
+func (w *walker) number(sh *shape, path string, off int, n string) {
 	var err error
 	if sh.kind == kindInt {
-		_, err = strconv.ParseInt(n.String(), 10, strconv.IntSize)
+		_, err = strconv.ParseInt(n, 10, strconv.IntSize)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			s.badValue(path, off, "want an integer, got %s", cutShort(n.String()))
+			w.problem(path, off, "want an integer, got %s", cutShort(n))
 			return
 		}
 	} else {
-		_, err = strconv.ParseFloat(n.String(), 64)
+		_, err = strconv.ParseFloat(n, 64)
 	}
 	if err != nil {
-		s.badValue(path, off, "number %s is out of range", cutShort(n.String()))
+		w.problem(path, off, "number %s is out of range", cutShort(n))
 	}
 }
 
-// object reads the members of an object after its '{'.
-func (s *scanner) object(sh *shape, path string) error {
-	seen := map[string]int{} // key → offset of its first occurrence
-	for s.dec.More() {
-		t, off, err := s.next()
-		if err != nil {
-			return err
-		}
-		key, _ := t.(string)
-		child := path + "/" + escapePointer(key)
-		if first, dup := seen[key]; dup {
-			s.badValue(child, off, "duplicate key %s (first at %s)", quoteShort(key), s.where(first))
-			if err := s.skipValue(); err != nil {
-				return err
+// object reads an object. Struct fields seen are bits of a mask; keys of
+// free-form objects (and all keys, when recording) go in a map with the
+// offset of their first occurrence.
+func (w *walker) object(sh *shape, path string) {
+	w.i++ // '{'
+	var mask uint64
+	var seen map[string]int
+	if w.record || sh.kind == kindAny {
+		seen = map[string]int{}
+	}
+	for w.more('}') {
+		off := w.i
+		raw, plain := w.key()
+		w.skipSpace()
+		w.i++ // ':'
+		var f field
+		var known bool
+		var key string
+		if plain && seen == nil {
+			f, known = sh.fields[string(raw)] // no allocation: the common case
+			if !known {
+				key = string(raw)
 			}
-			continue
+		} else {
+			key = keyText(w.data[off:off+len(raw)+2], raw, plain)
+			f, known = sh.fields[key]
 		}
-		seen[key] = off
-		fsh := anyShape
-		if sh.kind == kindObject {
-			var known bool
-			if fsh, known = sh.fields[key]; !known {
-				s.badValue(child, off, "unknown field %s%s", quoteShort(key), didYouMean(key, sh.names))
-				if err := s.skipValue(); err != nil {
-					return err
-				}
-				continue
+		child := w.child(path, escapePointer(key))
+		dup := false
+		if seen != nil {
+			var first int
+			if first, dup = seen[key]; dup {
+				w.problem(child, off, "duplicate key %s (first at %s)", quoteShort(key), w.where(first))
+			} else {
+				seen[key] = off
 			}
+		} else if known {
+			dup = mask&(1<<f.index) != 0
+			mask |= 1 << f.index
+			w.dirty = w.dirty || dup
 		}
-		if err := s.value(fsh, child, true); err != nil {
-			return err
+		switch {
+		case dup:
+			w.skipSpace()
+			w.skipValue()
+		case sh.kind == kindAny:
+			w.value(anyShape, child, true)
+		case !known:
+			w.problem(child, off, "unknown field %s%s", quoteShort(key), didYouMean(key, sh.names))
+			w.skipSpace()
+			w.skipValue()
+		default:
+			w.value(f.shape, child, true)
 		}
 	}
-	_, err := s.dec.Token() // '}'
-	return err
 }
 
-// array reads the elements of an array after its '['.
-func (s *scanner) array(sh *shape, path string) error {
+// array reads an array.
+func (w *walker) array(sh *shape, path string) {
+	w.i++ // '['
 	elem := anyShape
 	if sh.kind == kindArray {
 		elem = sh.elem
 	}
-	for i := 0; s.dec.More(); i++ {
-		if err := s.value(elem, path+"/"+strconv.Itoa(i), false); err != nil {
-			return err
+	for n := 0; w.more(']'); n++ {
+		child := ""
+		if w.record {
+			child = w.child(path, strconv.Itoa(n))
+		}
+		w.value(elem, child, false)
+	}
+}
+
+// more moves past whitespace and a ',' and reports whether another member
+// follows, or moves past the closing byte and reports false. A quick scan
+// stops at its first problem.
+func (w *walker) more(closing byte) bool {
+	if w.dirty && !w.record {
+		w.i = len(w.data)
+		return false
+	}
+	w.skipSpace()
+	if w.i < len(w.data) && w.data[w.i] == ',' {
+		w.i++
+		w.skipSpace()
+	}
+	if w.i >= len(w.data) {
+		return false
+	}
+	if w.data[w.i] == closing {
+		w.i++
+		return false
+	}
+	return true
+}
+
+// key reads an object key: its bytes between the quotes, and whether
+// they are its text as is (no escapes, valid UTF-8).
+func (w *walker) key() (raw []byte, plain bool) {
+	start := w.i
+	escaped := w.skipString()
+	raw = w.data[min(start+1, w.i):max(start+1, w.i-1)]
+	return raw, !escaped && utf8.Valid(raw)
+}
+
+// keyText is a key as encoding/json reads it: escapes resolved, invalid
+// UTF-8 replaced. quoted is the key with its quotes.
+func keyText(quoted, raw []byte, plain bool) string {
+	var s string
+	if plain || json.Unmarshal(quoted, &s) != nil {
+		return string(raw)
+	}
+	return s
+}
+
+// skipString moves past a string and reports whether it held escapes.
+func (w *walker) skipString() (escaped bool) {
+	for w.i++; w.i < len(w.data); w.i++ {
+		switch w.data[w.i] {
+		case '\\':
+			escaped = true
+			w.i++
+		case '"':
+			w.i++
+			return escaped
 		}
 	}
-	_, err := s.dec.Token() // ']'
-	return err
+	return escaped
 }
 
-// skipValue reads and discards one value.
-func (s *scanner) skipValue() error {
-	t, _, err := s.next()
-	if err != nil {
-		return err
+// skipLiteral moves past a number, true, false or null.
+func (w *walker) skipLiteral() {
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return
+		}
+		w.i++
 	}
-	return s.skip(t)
 }
 
-// skip discards the rest of a value whose first token was t.
-func (s *scanner) skip(t json.Token) error {
+// skipSpace moves past whitespace.
+func (w *walker) skipSpace() {
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// skipValue moves past one value without looking into it.
+func (w *walker) skipValue() {
 	depth := 0
-	for {
-		if d, ok := t.(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
+	for w.i < len(w.data) {
+		switch w.data[w.i] {
+		case '{', '[':
+			depth++
+			w.i++
+		case '}', ']':
+			depth--
+			w.i++
+		case '"':
+			w.skipString()
+		case ' ', '\t', '\n', '\r', ',', ':':
+			w.i++
+			continue
+		default:
+			w.skipLiteral()
 		}
-		if depth == 0 {
-			return nil
-		}
-		var err error
-		if t, err = s.dec.Token(); err != nil {
-			return err
+		if depth <= 0 {
+			return
 		}
 	}
 }

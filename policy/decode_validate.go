@@ -43,7 +43,7 @@ func (d *decoding) validate(s *Scenario) {
 	}
 	for _, fe := range ves {
 		path := namespacePointer(fe.Namespace())
-		_, present := d.pos[path]
+		_, present := d.positions()[path]
 		d.check(path, "%s", ruleMessage(fe, present))
 	}
 }

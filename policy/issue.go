@@ -117,45 +117,61 @@ func (r *request) successResponse(a *artefact) *Response {
 		}
 		return &Response{Location: withParams(r.redirectURI, "?", q)}
 	case a.access != nil:
-		body := r.tokenBody(a)
+		fields := r.tokenFields(a)
 		if r.ev.Do == "authorize" {
 			q := url.Values{}
-			for k, v := range body {
-				q.Set(k, v)
+			for _, f := range fields {
+				q.Set(f[0], f[1])
 			}
 			if r.ev.State != "" {
 				q.Set("state", r.ev.State)
 			}
 			return &Response{Location: withParams(r.redirectURI, "#", q)}
 		}
-		b, _ := json.MarshalIndent(body, "", "  ")
-		return &Response{Body: string(b)}
+		return &Response{Body: jsonObject(fields)}
 	}
 	return nil
 }
 
-// tokenBody is the token endpoint's success JSON (all values strings, as
-// Salesforce sends them). The signature is computed with the real secret by
-// the live server; here it is a placeholder.
-func (r *request) tokenBody(a *artefact) map[string]string {
-	m := map[string]string{
-		"access_token": r.token("access"),
-		"instance_url": "https://" + r.org.myDomainHost(),
-		"id":           r.identityURL(),
-		"token_type":   "Bearer",
-		"scope":        strings.Join(a.access.scopes, " "),
+// tokenFields is the token endpoint's success JSON in Salesforce's field
+// order (all values strings, as Salesforce sends them). The signature is
+// computed with the real secret by the live server; here it is a placeholder.
+func (r *request) tokenFields(a *artefact) [][2]string {
+	f := [][2]string{{"access_token", r.token("access")}}
+	if a.refresh != nil && !a.keptRefresh {
+		f = append(f, [2]string{"refresh_token", r.token("refresh")})
 	}
 	if r.ev.Grant != "jwt_bearer" {
-		m["issued_at"] = strconv.FormatInt(r.now.UnixMilli(), 10)
-		m["signature"] = "<base64 HMAC-SHA256(client_secret, id + issued_at)>"
+		f = append(f, [2]string{"signature", "<base64 HMAC-SHA256(client_secret, id + issued_at)>"})
 	}
-	if a.refresh != nil && !a.keptRefresh {
-		m["refresh_token"] = r.token("refresh")
-	}
+	f = append(f, [2]string{"scope", strings.Join(a.access.scopes, " ")})
 	if r.res.Issued.IDToken {
-		m["id_token"] = "<RS256 JWT>"
+		f = append(f, [2]string{"id_token", "<RS256 JWT>"})
 	}
-	return m
+	f = append(f, [2]string{"instance_url", "https://" + r.org.myDomainHost()}, [2]string{"id", r.identityURL()}, [2]string{"token_type", "Bearer"})
+	if r.ev.Grant != "jwt_bearer" {
+		f = append(f, [2]string{"issued_at", strconv.FormatInt(r.now.UnixMilli(), 10)})
+	}
+	return f
+}
+
+// jsonObject writes ordered string fields as an indented JSON object.
+func jsonObject(fields [][2]string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		k, _ := json.Marshal(f[0])
+		v, _ := json.Marshal(f[1])
+		b.WriteString("\n  ")
+		b.Write(k)
+		b.WriteString(": ")
+		b.Write(v)
+	}
+	b.WriteString("\n}")
+	return b.String()
 }
 
 func withParams(base, sep string, q url.Values) string {

@@ -59,15 +59,3 @@ func rewriteOp(op PatchOp) (PatchOp, bool) {
 	return op, false
 }
 
-// cloneScenario deep-copies a scenario through its JSON form.
-func cloneScenario(s *Scenario) *Scenario {
-	b, err := json.Marshal(s)
-	if err != nil {
-		panic("policy: scenario does not marshal: " + err.Error())
-	}
-	var c Scenario
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic("policy: scenario does not round-trip: " + err.Error())
-	}
-	return &c
-}

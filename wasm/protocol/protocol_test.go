@@ -1,0 +1,305 @@
+package protocol
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caplab/caplab/policy"
+)
+
+var testNow = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+type response struct {
+	Version int                 `json:"version"`
+	OK      bool                `json:"ok"`
+	Result  json.RawMessage     `json:"result"`
+	Errors  []policy.FieldError `json:"errors"`
+}
+
+func call(t *testing.T, req string) response {
+	t.Helper()
+	out := Handle([]byte(req), testNow)
+	var r response
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("response is not JSON: %v\n%s", err, out)
+	}
+	if r.Version != Version {
+		t.Fatalf("response version %d, want %d: %s", r.Version, Version, out)
+	}
+	return r
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// canon re-encodes JSON so that two documents compare by value.
+func canon(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	return v
+}
+
+func firstPreset(t *testing.T) (string, []byte) {
+	t.Helper()
+	ps := policy.Presets()
+	if len(ps) == 0 {
+		t.Fatal("the engine has no presets")
+	}
+	doc, ok := policy.Preset(ps[0].Name)
+	if !ok {
+		t.Fatalf("preset %q listed but missing", ps[0].Name)
+	}
+	return ps[0].Name, doc
+}
+
+// deniedScenario is the first preset with its app's Permitted Users set to
+// admin-approved, which denies the first authorization.
+func deniedScenario(t *testing.T) []byte {
+	t.Helper()
+	_, doc := firstPreset(t)
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		t.Fatal(err)
+	}
+	app := m["apps"].([]any)[0].(map[string]any)
+	pol, _ := app["policies"].(map[string]any)
+	if pol == nil {
+		pol = map[string]any{}
+	}
+	pol["permittedUsers"] = "adminApproved"
+	app["policies"] = pol
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func TestOps(t *testing.T) {
+	name, doc := firstPreset(t)
+	denied := deniedScenario(t)
+	nativeResult := func(doc []byte) any {
+		r, err := policy.EvaluateJSON(doc, policy.Options{Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return canon(t, []byte(mustJSON(t, r)))
+	}
+	tests := []struct {
+		name  string
+		req   string
+		check func(t *testing.T, r response)
+	}{
+		{"info", `{"version":1,"op":"info"}`, func(t *testing.T, r response) {
+			var info Info
+			json.Unmarshal(r.Result, &info)
+			if info.Protocol != 1 || info.EngineVersion != policy.EngineVersion || !reflect.DeepEqual(info.Scopes, policy.ScopeNames) ||
+				!reflect.DeepEqual(info.Permissions, policy.PermissionNames) || !reflect.DeepEqual(info.Ops, Ops) {
+				t.Errorf("info = %+v", info)
+			}
+		}},
+		{"presets", `{"version":1,"op":"presets"}`, func(t *testing.T, r response) {
+			var got []policy.PresetInfo
+			json.Unmarshal(r.Result, &got)
+			if !reflect.DeepEqual(got, policy.Presets()) {
+				t.Errorf("presets = %+v, want %+v", got, policy.Presets())
+			}
+		}},
+		{"preset", `{"version":1,"op":"preset","name":` + mustJSON(t, name) + `}`, func(t *testing.T, r response) {
+			if !reflect.DeepEqual(canon(t, r.Result), canon(t, doc)) {
+				t.Errorf("preset %s differs from policy.Preset", name)
+			}
+		}},
+		{"evaluate object", `{"version":1,"op":"evaluate","scenario":` + string(doc) + `}`, func(t *testing.T, r response) {
+			if !reflect.DeepEqual(canon(t, r.Result), nativeResult(doc)) {
+				t.Errorf("evaluate differs from policy.EvaluateJSON")
+			}
+		}},
+		{"evaluate text", `{"version":1,"op":"evaluate","scenario":` + mustJSON(t, string(denied)) + `}`, func(t *testing.T, r response) {
+			if !reflect.DeepEqual(canon(t, r.Result), nativeResult(denied)) {
+				t.Errorf("evaluate differs from policy.EvaluateJSON")
+			}
+			var res policy.Result
+			json.Unmarshal(r.Result, &res)
+			if res.Results[0].Outcome != policy.Denied || len(res.Results[0].Fixes) == 0 {
+				t.Errorf("event 0 = %s with %d fixes, want denied with fixes", res.Results[0].Outcome, len(res.Results[0].Fixes))
+			}
+		}},
+		{"evaluate noFixes", `{"version":1,"op":"evaluate","noFixes":true,"scenario":` + string(denied) + `}`, func(t *testing.T, r response) {
+			var res policy.Result
+			json.Unmarshal(r.Result, &res)
+			if len(res.Results[0].Fixes) != 0 {
+				t.Errorf("noFixes still lists %d fixes", len(res.Results[0].Fixes))
+			}
+		}},
+		{"lint valid", `{"version":1,"op":"lint","scenario":` + mustJSON(t, string(doc)) + `}`, func(t *testing.T, r response) {
+			var lr LintResult
+			json.Unmarshal(r.Result, &lr)
+			if !lr.Valid || lr.Errors == nil || len(lr.Errors) != 0 {
+				t.Errorf("lint = %s", r.Result)
+			}
+		}},
+		{"lint invalid with positions", `{"version":1,"op":"lint","scenario":` + mustJSON(t, "{\n  \"schemaVersion\": 2,\n  \"orgs\": []\n}") + `}`, func(t *testing.T, r response) {
+			var lr LintResult
+			json.Unmarshal(r.Result, &lr)
+			want := policy.Lint([]byte("{\n  \"schemaVersion\": 2,\n  \"orgs\": []\n}"))
+			if lr.Valid || !reflect.DeepEqual(lr.Errors, want) {
+				t.Errorf("lint = %+v, want %+v", lr, want)
+			}
+			if lr.Errors[0].Path != "/schemaVersion" || lr.Errors[0].Line != 2 || lr.Errors[0].Column != 20 {
+				t.Errorf("first error = %+v, want /schemaVersion at 2:20", lr.Errors[0])
+			}
+		}},
+		{"diff", `{"version":1,"op":"diff","a":` + string(doc) + `,"b":` + mustJSON(t, string(denied)) + `}`, func(t *testing.T, r response) {
+			var dr DiffResult
+			json.Unmarshal(r.Result, &dr)
+			ra, _ := policy.EvaluateJSON(doc, policy.Options{Now: testNow})
+			rb, _ := policy.EvaluateJSON(denied, policy.Options{Now: testNow})
+			want := policy.Diff(ra, rb)
+			if !reflect.DeepEqual(dr.Diff, want) || dr.Diff.Same || dr.Diff.Event != 0 {
+				t.Errorf("diff = %+v, want %+v", dr.Diff, want)
+			}
+			if len(dr.A.Results) != len(ra.Results) || len(dr.B.Results) != len(rb.Results) {
+				t.Errorf("diff results have %d and %d events", len(dr.A.Results), len(dr.B.Results))
+			}
+		}},
+		{"diff same", `{"version":1,"op":"diff","a":` + string(doc) + `,"b":` + string(doc) + `}`, func(t *testing.T, r response) {
+			var dr DiffResult
+			json.Unmarshal(r.Result, &dr)
+			if !dr.Diff.Same || dr.Diff.Event != -1 {
+				t.Errorf("diff = %+v, want same", dr.Diff)
+			}
+		}},
+		{"fixes", `{"version":1,"op":"fixes","scenario":` + string(denied) + `}`, func(t *testing.T, r response) {
+			var got []EventFixes
+			json.Unmarshal(r.Result, &got)
+			res, _ := policy.EvaluateJSON(denied, policy.Options{Now: testNow})
+			var want []EventFixes
+			for _, er := range res.Results {
+				if er.Outcome == policy.Denied {
+					f := er.Fixes
+					if f == nil {
+						f = []policy.Fix{}
+					}
+					want = append(want, EventFixes{Event: er.Event, ID: er.ID, Error: er.Error, ErrorDescription: er.ErrorDescription, Fixes: f})
+				}
+			}
+			if !reflect.DeepEqual(canon(t, []byte(mustJSON(t, got))), canon(t, []byte(mustJSON(t, want)))) || len(got) == 0 {
+				t.Errorf("fixes = %+v, want %+v", got, want)
+			}
+		}},
+		{"now override", `{"version":1,"op":"evaluate","now":"2030-01-02T03:04:05Z","scenario":{"schemaVersion":1,"orgs":[{"name":"A"}],"events":[{"do":"wait","for":"1h"}]}}`, func(t *testing.T, r response) {
+			var res policy.Result
+			json.Unmarshal(r.Result, &res)
+			if len(res.Results) != 1 || !strings.HasPrefix(res.Results[0].At, "2030-01-02") {
+				t.Errorf("result = %s, want the event at the request's now", r.Result)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := call(t, tc.req)
+			if !r.OK {
+				t.Fatalf("ok = false: %+v", r.Errors)
+			}
+			tc.check(t, r)
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		req  string
+		want []policy.FieldError // Message is matched as a substring
+	}{
+		{"empty", ``, []policy.FieldError{{Message: "empty request"}}},
+		{"malformed JSON", "{\"version\":1,\n\"op\": \"lint\",,\n}", []policy.FieldError{{Message: "invalid request JSON", Line: 2, Column: 14}}},
+		{"truncated JSON", "{\"version\":1,\n\"op\":", []policy.FieldError{{Message: "invalid request JSON", Line: 2, Column: 5}}},
+		{"not an object", `[1,2]`, []policy.FieldError{{Message: "must be a JSON object", Line: 1, Column: 1}}},
+		{"wrong type", "{\"version\":\"1\",\"op\":\"info\"}", []policy.FieldError{{Path: "/version", Message: "must be a number", Line: 1, Column: 12}}},
+		{"missing version", `{"op":"presets"}`, []policy.FieldError{{Path: "/version", Message: "missing protocol version"}}},
+		{"bad version", "{\"op\":\"presets\",\n  \"version\": 2}", []policy.FieldError{{Path: "/version", Message: "unsupported protocol version 2; this engine speaks version 1", Line: 2, Column: 14}}},
+		{"missing op", `{"version":1}`, []policy.FieldError{{Path: "/op", Message: "missing op"}}},
+		{"bad op", `{"version":1,"op":"explode"}`, []policy.FieldError{{Path: "/op", Message: `unknown op "explode"; this engine knows info, evaluate`, Line: 1, Column: 19}}},
+		{"bad now", `{"version":1,"op":"info","now":"yesterday"}`, []policy.FieldError{{Path: "/now", Message: "RFC 3339"}}},
+		{"missing scenario", `{"version":1,"op":"evaluate"}`, []policy.FieldError{{Path: "/scenario", Message: "missing scenario"}}},
+		{"null scenario", `{"version":1,"op":"lint","scenario":null}`, []policy.FieldError{{Path: "/scenario", Message: "missing scenario"}}},
+		{"missing preset name", `{"version":1,"op":"preset"}`, []policy.FieldError{{Path: "/name", Message: "missing preset name"}}},
+		{"unknown preset", `{"version":1,"op":"preset","name":"../etc"}`, []policy.FieldError{{Path: "/name", Message: `unknown preset "../etc"`}}},
+		{"scenario syntax error", `{"version":1,"op":"evaluate","scenario":` + mustJSON(t, "{\n  \"schemaVersion\": 1,\n  \"orgs\": [}\n}") + `}`,
+			[]policy.FieldError{{Message: "invalid JSON", Line: 3, Column: 12}}},
+		{"scenario invalid", `{"version":1,"op":"evaluate","scenario":` + mustJSON(t, "{\n  \"schemaVersion\": 1,\n  \"orgs\": [{\"name\": \"A\", \"type\": \"moon\"}],\n  \"events\": []\n}") + `}`,
+			[]policy.FieldError{{Path: "/orgs/0/type", Message: "must be one of", Line: 3, Column: 31}}},
+		{"fixes invalid", `{"version":1,"op":"fixes","scenario":{"schemaVersion":3,"orgs":[{"name":"A"}],"events":[]}}`,
+			[]policy.FieldError{{Path: "/schemaVersion", Message: "must be 1"}}},
+		{"diff missing b", `{"version":1,"op":"diff","a":{}}`, []policy.FieldError{{Path: "/b", Message: "missing b"}}},
+		{"diff invalid sides", `{"version":1,"op":"diff","a":{"schemaVersion":2,"orgs":[{"name":"A"}],"events":[]},"b":` + mustJSON(t, "{\"schemaVersion\":1,\n\"orgs\":[{\"name\":\"A\",\"type\":\"x\"}],\"events\":[]}") + `}`,
+			[]policy.FieldError{{Path: "/a/schemaVersion", Message: "must be 1"}, {Path: "/b/orgs/0/type", Message: "must be one of", Line: 2}}},
+		{"oversized", `{"version":1,"op":"lint","scenario":"` + strings.Repeat("x", MaxRequestSize) + `"}`, []policy.FieldError{{Message: "the limit is"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := call(t, tc.req)
+			if r.OK {
+				t.Fatalf("ok = true, want errors %+v", tc.want)
+			}
+			if r.Result != nil {
+				t.Errorf("error response carries a result: %s", r.Result)
+			}
+			if len(r.Errors) < len(tc.want) {
+				t.Fatalf("errors = %+v, want %+v", r.Errors, tc.want)
+			}
+			for i, w := range tc.want {
+				g := r.Errors[i]
+				if g.Path != w.Path || !strings.Contains(g.Message, w.Message) ||
+					(w.Line != 0 && g.Line != w.Line) || (w.Column != 0 && g.Column != w.Column) {
+					t.Errorf("error %d = %+v, want %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestPanicIsAnError: whatever the input, Handle answers with a response
+// of the protocol's shape.
+func TestNeverPanics(t *testing.T) {
+	for _, req := range []string{`null`, `"x"`, `{"version":1,"op":"evaluate","scenario":"{"}`, `{"version":1,"op":"diff","a":"","b":""}`,
+		`{"version":1,"op":"evaluate","scenario":12}`, `{"version":1,"op":"preset","name":7}`, "\xff\xfe"} {
+		out := Handle([]byte(req), testNow)
+		var r response
+		if err := json.Unmarshal(out, &r); err != nil || r.Version != 1 || r.OK {
+			t.Errorf("Handle(%q) = %s", req, out)
+		}
+	}
+}
+
+func TestLineColumn(t *testing.T) {
+	data := []byte("ab\ncé\nx")
+	for _, tc := range []struct{ off, line, col int }{{0, 1, 1}, {2, 1, 3}, {3, 2, 1}, {6, 2, 3}, {7, 3, 1}, {99, 3, 2}} {
+		if l, c := lineColumn(data, tc.off); l != tc.line || c != tc.col {
+			t.Errorf("lineColumn(%d) = %d:%d, want %d:%d", tc.off, l, c, tc.line, tc.col)
+		}
+	}
+}
+
+func FuzzHandle(f *testing.F) {
+	f.Add([]byte(`{"version":1,"op":"presets"}`))
+	f.Add([]byte(`{"version":1,"op":"lint","scenario":"{}"}`))
+	f.Add([]byte(`{"version":1,"op":"diff","a":{},"b":"[]"}`))
+	f.Fuzz(func(t *testing.T, req []byte) {
+		var r response
+		if err := json.Unmarshal(Handle(req, testNow), &r); err != nil || r.Version != 1 {
+			t.Fatalf("bad response for %q", req)
+		}
+	})
+}
