@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -67,7 +66,7 @@ func Decode(data []byte) (*Scenario, error) {
 			"scenario is %d bytes; the limit is %d bytes (%d KiB)",
 			len(data), maxScenarioSize, maxScenarioSize>>10)}}}
 	}
-	d := &decoding{data: data, bad: map[string]bool{}}
+	d := &decoding{data: data}
 	// Unmarshal checks the syntax of the whole input before it decodes
 	// anything; past that, it skips values of the wrong type and carries
 	// on, and the scan reports those, with their paths.
@@ -109,7 +108,7 @@ func Lint(data []byte) []FieldError {
 type decoding struct {
 	data  []byte
 	pos   map[string]int  // JSON pointer → byte offset of its value; nil until needed
-	bad   map[string]bool // pointers with a structural problem: later passes stay quiet there
+	bad   map[string]bool // pointers with a structural problem: later passes stay quiet there; nil until one
 	probs []problem
 	lines []int // byte offsets of line starts, built on first use
 }
@@ -128,6 +127,9 @@ func (d *decoding) add(path string, off int, format string, args ...any) {
 // badValue records a structural problem (syntax, type, unknown or duplicate
 // field), so that validation does not report the same value again.
 func (d *decoding) badValue(path string, off int, format string, args ...any) {
+	if d.bad == nil {
+		d.bad = map[string]bool{}
+	}
 	d.bad[path] = true
 	d.add(path, off, format, args...)
 }
@@ -213,7 +215,10 @@ func (d *decoding) lineColumn(off int) (line, col int) {
 		}
 	}
 	off = min(max(off, 0), len(d.data))
-	i := sort.SearchInts(d.lines, off+1) - 1
+	i, found := slices.BinarySearch(d.lines, off)
+	if !found {
+		i-- // off is inside line i
+	}
 	return i + 1, utf8.RuneCount(d.data[d.lines[i]:off]) + 1
 }
 

@@ -66,13 +66,13 @@ func pluck[T any](xs []T, f func(T) string) []string {
 // references to orgs, apps, users, profiles, permission sets and events
 // that do not exist.
 func (d *decoding) crossCheck(s *Scenario) {
-	d.unique("/orgs", "name", "org name", pluck(s.Orgs, func(o Org) string { return o.Name }))
+	orgIx := d.unique("/orgs", "name", "org name", pluck(s.Orgs, func(o Org) string { return o.Name }))
 	apps := d.unique("/apps", "name", "app name", pluck(s.Apps, func(a App) string { return a.Name }))
 	orgs := make([]orgNames, len(s.Orgs))
 	for i, o := range s.Orgs {
 		orgs[i] = d.checkOrg(fmt.Sprintf("/orgs/%d", i), o, apps)
 	}
-	d.checkEvents(s, orgs, apps)
+	d.checkEvents(s, orgIx, orgs, apps)
 }
 
 // orgNames indexes what events may name in one org.
@@ -117,14 +117,7 @@ func (d *decoding) checkOrg(base string, o Org, apps names) orgNames {
 // checkEvents checks event ids, `use`, and the orgs, apps, users and
 // permission sets events name. After an admin patch the scenario may have
 // changed, so later events' names are not checked against the document.
-func (d *decoding) checkEvents(s *Scenario, orgs []orgNames, apps names) {
-	orgIx := names{at: map[string]int{}}
-	for i, o := range orgs {
-		orgIx.list = append(orgIx.list, o.name)
-		if _, dup := orgIx.at[o.name]; !dup {
-			orgIx.at[o.name] = i
-		}
-	}
+func (d *decoding) checkEvents(s *Scenario, orgIx names, orgs []orgNames, apps names) {
 	ids := d.unique("/events", "id", "event id", pluck(s.Events, func(e Event) string { return e.ID }))
 	evOrg := make([]int, len(s.Events)) // org each event acts in, or noneResolved
 	evApp := make([]int, len(s.Events))

@@ -100,9 +100,11 @@ func timestampValid(s string) bool {
 	return err == nil
 }
 
+// durationValid also refuses negative results: ParseDuration lets "NaNd"
+// through as one.
 func durationValid(s string) bool {
-	_, err := ParseDuration(s)
-	return err == nil
+	d, err := ParseDuration(s)
+	return err == nil && d >= 0
 }
 
 // callbackValid reports whether s can be registered as a callback URL: an

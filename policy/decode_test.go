@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -148,6 +149,8 @@ func TestDecodeSyntax(t *testing.T) {
 		{"after the value", "{} x", "1:4 : invalid JSON: invalid character 'x' after top-level value"},
 		{"columns count characters", `{"title": "héllo" x}`,
 			"1:19 : invalid JSON: invalid character 'x' after object key:value pair"},
+		{"too deep", strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+			"1:10001 : invalid JSON: invalid character '[' exceeded max depth"},
 		{"not an object", "[]", "1:1 : want an object, got an array"},
 		{"null", " null", "1:2 : want an object, got null"},
 	} {
@@ -296,6 +299,8 @@ func TestDecodeValidators(t *testing.T) {
 		{"duration", "org", `"settings": {"sessionTimeout": "31d"}`, ""},
 		{"duration invalid", "org", `"settings": {"sessionTimeout": "2 hours"}`,
 			`/orgs/0/settings/sessionTimeout: must be a duration such as 90m, 2h or 31d; got "2 hours"`},
+		{"duration not a number", "event", `"for": "NaNd"`,
+			`/events/0/for: must be a duration such as 90m, 2h or 31d; got "NaNd"`},
 		{"callback https", "app", `"oauth": {"callbackUrls": ["https://app.test/cb?x=1"]}`, ""},
 		{"callback http localhost", "app", `"oauth": {"callbackUrls": ["http://localhost:8080/cb"]}`, ""},
 		{"callback custom scheme", "app", `"oauth": {"callbackUrls": ["myapp://cb", "com.example.app:/oauth2redirect"]}`, ""},
@@ -448,6 +453,25 @@ func TestLint(t *testing.T) {
 	}
 }
 
+func TestFieldErrorJSON(t *testing.T) {
+	for _, tc := range []struct {
+		fe   FieldError
+		want string
+	}{
+		{FieldError{Message: "too big"}, `{"path":"","message":"too big"}`},
+		{FieldError{Path: "/orgs/0/name", Message: "is required", Line: 3, Column: 7},
+			`{"path":"/orgs/0/name","message":"is required","line":3,"column":7}`},
+	} {
+		b, err := json.Marshal(tc.fe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(b); got != tc.want {
+			t.Errorf("got %q; want %q", got, tc.want)
+		}
+	}
+}
+
 func TestNamespacePointer(t *testing.T) {
 	for _, tc := range []struct{ ns, want string }{
 		{"Scenario", ""},
@@ -462,7 +486,7 @@ func TestNamespacePointer(t *testing.T) {
 }
 
 func TestClosest(t *testing.T) {
-	names := []string{"name", "settings", "users", "id"}
+	names := []string{"name", "settings", "users", "id", "for"}
 	for _, tc := range []struct{ in, want string }{
 		{"setings", "settings"},
 		{"Name", "name"},
@@ -470,6 +494,7 @@ func TestClosest(t *testing.T) {
 		{"ix", "id"},
 		{"nmae", "name"},
 		{"sertings", "settings"},
+		{"fro", "for"},
 		{"xyz", ""},
 		{"", ""},
 		{strings.Repeat("a", 100), ""},

@@ -102,7 +102,7 @@ func ruleMessage(fe validator.FieldError, present bool) string {
 		return fmt.Sprintf("must be one of %s; got %s%s", strings.Join(names, ", "), got, didYouMean(str, names))
 	case "ip":
 		return "must be an IPv4 or IPv6 address; got " + got
-	case "startswith=/|eq", "startswith=/|eq=":
+	case "startswith=/|eq=": // PatchOp.Path
 		return `must be a JSON pointer: "" or starting with "/"; got ` + got
 	case "sfid":
 		if sfidValid(str[:min(len(str), 15)], fe.Param()) && len(str) == 18 {

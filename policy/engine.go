@@ -29,10 +29,16 @@ func Evaluate(s *Scenario, opt Options) *Result {
 // evaluate replays the timeline and returns, per event, the candidate
 // fixes of the rule that denied it.
 func evaluate(s *Scenario, opt Options) (*Result, [][]Fix) {
+	return evaluateThrough(s, opt, len(s.Events)-1)
+}
+
+// evaluateThrough replays events 0..last only: what happens after an event
+// cannot change its answer.
+func evaluateThrough(s *Scenario, opt Options, last int) (*Result, [][]Fix) {
 	res := &Result{SchemaVersion: 1, EngineVersion: EngineVersion, Results: make([]EventResult, 0, len(s.Events))}
 	candidates := make([][]Fix, len(s.Events))
 	e := newEvaluator(s, opt)
-	for i := range s.Events {
+	for i := 0; i <= last && i < len(s.Events); i++ {
 		r := e.event(i)
 		res.Results = append(res.Results, r.EventResult)
 		candidates[i] = r.candidates

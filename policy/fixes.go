@@ -52,11 +52,11 @@ func verifiedFixes(doc []byte, event int, candidates []Fix, opt Options) []Fix {
 		if err != nil {
 			continue
 		}
-		s2, err := Decode(patched)
-		if err != nil || event >= len(s2.Events) {
+		s2, ok := decodePatched(patched)
+		if !ok || event >= len(s2.Events) {
 			continue
 		}
-		res2, cand2 := evaluate(s2, Options{Now: opt.Now, NoFixes: true})
+		res2, cand2 := evaluateThrough(s2, Options{Now: opt.Now, NoFixes: true}, event)
 		if res2.Results[event].Outcome == Granted {
 			c.Patch = ops
 			found = append(found, c)
@@ -90,4 +90,19 @@ func lowerFirst(s string) string {
 		b[0] += 'a' - 'A'
 	}
 	return string(b)
+}
+
+// decodePatched decodes a scenario our own patch produced from a valid one:
+// the JSON is well formed with known fields, so the positional scan Decode
+// does for error messages is skipped; the value rules and references are
+// still checked, since a fix must leave a valid scenario.
+func decodePatched(data []byte) (*Scenario, bool) {
+	var s Scenario
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, false
+	}
+	d := &decoding{data: data}
+	d.validate(&s)
+	d.crossCheck(&s)
+	return &s, len(d.probs) == 0
 }

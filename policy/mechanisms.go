@@ -72,7 +72,7 @@ func visualforceSession(r *request) {
 }
 
 // soapLogin: SOAP login() with username, password and security token.
-var soapLoginRules = []rule{ruleSoapLoginEnabled, ruleSoapCredentials, ruleSoapUserActive, ruleSoapAPIEnabled, ruleSoapUseAnyAPIAuth}
+var soapLoginRules = []rule{ruleSoapLoginEnabled, ruleSoapCredentials, ruleSoapUserActive, ruleSoapLoginIP, ruleSoapAPIEnabled, ruleSoapUseAnyAPIAuth}
 
 func soapLogin(r *request) {
 	r.channel = DeliverSoapFault
@@ -91,7 +91,7 @@ var ruleSoapLoginEnabled = rule{"org.soapApiLogin", docSoapLogin, func(r *reques
 	setting := r.orgPath("/settings/soapApiLogin")
 	if soapRetirement := day(2027, 6, 1); !r.now.Before(soapRetirement) {
 		return r.fail("SOAP login() in API 31.0–64.0 is retired from Summer '27 ("+soapRetirement.Format("2006-01-02")+"), and 65.0+ never had it", setting,
-			"UNSUPPORTED_API_VERSION", "login() is no longer available (UNCONFIRMED fault wording)")
+			"UNSUPPORTED_API_VERSION", "login() is no longer available") // UNCONFIRMED fault wording
 	}
 	if on {
 		return pass("Enable SOAP API login() is on"+defaultNote(explicit, r.org), setting)
@@ -118,6 +118,25 @@ var ruleSoapUserActive = rule{"user.active", docSoapLoginCall, func(r *request) 
 	}
 	return r.fail(r.user.Username+" is deactivated", r.userPath("/active"), errInvalidLogin, descInvalidLogin,
 		fix(ActorSubscriberAdmin, "Reactivate "+r.user.Username, replace(r.userPath("/active"), true)))
+}}
+
+// Profile login IP ranges apply to login() with no app to relax them; the
+// fault is the generic INVALID_LOGIN (Login History: "Restricted IP").
+var ruleSoapLoginIP = rule{"user.loginIpRanges", docSoapLoginCall, func(r *request) verdict {
+	ranges, pi := r.org.loginIPRanges(r.user)
+	switch {
+	case len(ranges) == 0:
+		return skip("the profile has no login IP ranges")
+	case r.ev.FromIP == "":
+		return skip("the request names no source address (fromIp)")
+	}
+	setting := r.orgPath("/profiles/" + itoa(pi) + "/loginIpRanges")
+	if ipInRanges(r.ev.FromIP, ranges) {
+		return pass(r.ev.FromIP+" is inside the profile's login IP ranges", setting)
+	}
+	return r.fail(r.ev.FromIP+" is outside profile "+r.user.Profile+"'s login IP ranges; SOAP login() has no connected app whose IP Relaxation could apply (Login History: Restricted IP)",
+		setting, errInvalidLogin, descInvalidLogin,
+		fix(ActorSubscriberAdmin, "Add "+r.ev.FromIP+" to profile "+r.user.Profile+"'s login IP ranges", add(setting+"/-", map[string]any{"start": r.ev.FromIP, "end": r.ev.FromIP})))
 }}
 
 var ruleSoapAPIEnabled = rule{"user.apiEnabled", docSoapLoginCall, func(r *request) verdict {

@@ -23,7 +23,16 @@ func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
 				return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
 			}
 			if next, err = applyOne(doc, alt); err != nil {
-				return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+				// A member of an omitted object (an org's "settings", say):
+				// add the object with that member.
+				nested, ok := nestOp(alt)
+				if !ok {
+					return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+				}
+				if next, err = applyOne(doc, nested); err != nil {
+					return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+				}
+				alt = nested
 			}
 			op = alt
 		}
@@ -59,3 +68,17 @@ func rewriteOp(op PatchOp) (PatchOp, bool) {
 	return op, false
 }
 
+// nestOp turns "add /a/b/key value" into "add /a/b {key: value}" for a key
+// that names an object member, for when /a/b itself is missing.
+func nestOp(op PatchOp) (PatchOp, bool) {
+	i := strings.LastIndex(op.Path, "/")
+	if op.Op != "add" || i <= 0 {
+		return op, false
+	}
+	key := op.Path[i+1:]
+	if key == "" || key == "-" || strings.Trim(key, "0123456789") == "" {
+		return op, false
+	}
+	key = strings.ReplaceAll(strings.ReplaceAll(key, "~1", "/"), "~0", "~")
+	return PatchOp{Op: "add", Path: op.Path[:i], Value: map[string]any{key: op.Value}}, true
+}

@@ -59,9 +59,13 @@ var ruleJWTApprovedScopes = rule{"jwt.approvedScopes", docJWT, func(r *request) 
 	if pu, _ := r.policy("permittedUsers"); pu == "adminApproved" {
 		return skip("admin pre-authorization grants the app's scopes")
 	}
-	usable := slices.ContainsFunc(r.app.OAuth.Scopes, func(s string) bool { return s != "refresh_token" && s != "offline_access" })
-	if usable {
-		return pass("the approval includes a standard scope besides refresh_token", r.appPath("/oauth/scopes"))
+	// The scopes of the user's earlier approvals decide, not the app's
+	// current scopes (an approval of refresh_token alone is not enough).
+	standard := func(s string) bool { return s != "refresh_token" && s != "offline_access" }
+	for _, g := range r.st.approvals[approvalKey{r.org.Name, r.user.Username, r.app.Name}] {
+		if !g.revoked && slices.ContainsFunc(g.scopes, standard) {
+			return pass("the approval includes a standard scope besides refresh_token ("+joinScopes(g.scopes)+")", r.appPath("/oauth/scopes"))
+		}
 	}
 	return r.fail("the approval includes no standard scope besides refresh_token", r.appPath("/oauth/scopes"), errInvalidGrant, descNotApproved,
 		fix(ActorISVDeveloper, "Add the api scope to the app", add(r.appPath("/oauth/scopes/-"), "api")))

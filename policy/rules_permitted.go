@@ -80,8 +80,13 @@ func (r *request) assignFixes() []Fix {
 
 // preAuthorizeFixes for grants that need a prior approval.
 func (r *request) preAuthorizeFixes(at string) []Fix {
-	fixes := []Fix{fix(ActorUser, r.user.Username+" authorizes "+r.app.Name+" once through an interactive flow (web server flow consent)",
-		add(r.userPath("/approvedApps/-"), r.app.Name))}
+	var fixes []Fix
+	// An API Only user can't reach the OAuth consent page (Insufficient
+	// Privileges), so only an admin can pre-authorize them.
+	if apiOnly, _ := r.org.hasPermission(r.user, "apiOnlyUser"); !apiOnly {
+		fixes = append(fixes, fix(ActorUser, r.user.Username+" authorizes "+r.app.Name+" once through an interactive flow (web server flow consent)",
+			add(r.userPath("/approvedApps/-"), r.app.Name)))
+	}
 	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
 		ops := policyPatch(r, "permittedUsers", "adminApproved")
 		ops = append(ops, add(r.orgPath("/profiles/"+itoa(pi)+"/connectedApps/-"), r.app.Name))

@@ -30,23 +30,28 @@ var ruleRefreshValid = rule{"refresh.valid", docRefreshFlow, func(r *request) ve
 	switch kind {
 	case "immediatelyExpire":
 		return r.fail("Refresh Token Policy is \"Immediately expire refresh token\"", at, errInvalidGrant, descExpiredToken,
-			fix(ActorSubscriberAdmin, "Set Refresh Token Policy to \"Refresh token is valid until revoked\"", policyPatch(r, "refreshTokenPolicy", "validUntilRevoked")...))
+			keepValid(r))
 	case "expireIfNotUsedFor":
 		idle := r.now.Sub(rt.lastUsed)
 		if idle >= limit {
 			return r.fail("the refresh token was last used "+formatDuration(idle)+" ago; the policy expires it if not used for "+formatDuration(limit),
-				at, errInvalidGrant, descExpiredToken)
+				at, errInvalidGrant, descExpiredToken, keepValid(r))
 		}
 		return pass("last used "+formatDuration(idle)+" ago, within the "+formatDuration(limit)+" inactivity window", at)
 	case "expireAfter":
 		age := r.now.Sub(rt.issuedAt)
 		if age >= limit {
-			return r.fail("the refresh token is "+formatDuration(age)+" old; the policy expires it after "+formatDuration(limit), at, errInvalidGrant, descExpiredToken)
+			return r.fail("the refresh token is "+formatDuration(age)+" old; the policy expires it after "+formatDuration(limit), at, errInvalidGrant, descExpiredToken, keepValid(r))
 		}
 		return pass("issued "+formatDuration(age)+" ago, within its "+formatDuration(limit)+" lifetime", at)
 	}
 	return pass("Refresh Token Policy: valid until revoked", at)
 }}
+
+// keepValid sets the Refresh Token Policy to "valid until revoked".
+func keepValid(r *request) Fix {
+	return fix(ActorSubscriberAdmin, "Set Refresh Token Policy to \"Refresh token is valid until revoked\"", policyPatch(r, "refreshTokenPolicy", "validUntilRevoked")...)
+}
 
 // parseRefreshPolicy splits "expireIfNotUsedFor:30d" into kind and limit.
 func parseRefreshPolicy(p string) (string, time.Duration) {

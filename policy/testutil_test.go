@@ -74,20 +74,26 @@ func withUser(f func(u *User)) sopt { return func(s *Scenario) { f(&s.Orgs[0].Us
 func withProfile(f func(p *Profile)) sopt {
 	return func(s *Scenario) { f(&s.Orgs[0].Profiles[0]) }
 }
-func at(now string) sopt          { return func(s *Scenario) { s.Now = now } }
-func created(date string) sopt    { return withOrg(func(o *Org) { o.CreatedAt = date }) }
-func perms(p ...string) sopt      { return withProfile(func(pr *Profile) { pr.Permissions = append(pr.Permissions, p...) }) }
-func ipRanges(r ...IPRange) sopt  { return withProfile(func(p *Profile) { p.LoginIPRanges = r }) }
-func scopes(sc ...string) sopt    { return withApp(func(a *App) { a.OAuth.Scopes = sc }) }
-func policies(p Policies) sopt    { return withApp(func(a *App) { a.Policies = p }) }
-func approved() sopt              { return withUser(func(u *User) { u.ApprovedApps = []string{tApp} }) }
-func certificate() sopt           { return withApp(func(a *App) { a.OAuth.Certificate = tCert }) }
-func allowPassword() sopt         { return withOrg(func(o *Org) { o.Settings.AllowUsernamePasswordFlows = ptr(true) }) }
-func allowUserAgent() sopt        { return withOrg(func(o *Org) { o.Settings.AllowUserAgentFlows = ptr(true) }) }
-func sandbox() sopt               { return withOrg(func(o *Org) { o.Type = "sandbox" }) }
-func eca() sopt                   { return withApp(func(a *App) { a.Kind = "externalClientApp" }) }
-func adminApproved() sopt         { return policies(Policies{PermittedUsers: "adminApproved"}) }
-func onProfile() sopt             { return withProfile(func(p *Profile) { p.ConnectedApps = []string{tApp} }) }
+func at(now string) sopt       { return func(s *Scenario) { s.Now = now } }
+func created(date string) sopt { return withOrg(func(o *Org) { o.CreatedAt = date }) }
+func perms(p ...string) sopt {
+	return withProfile(func(pr *Profile) { pr.Permissions = append(pr.Permissions, p...) })
+}
+func ipRanges(r ...IPRange) sopt { return withProfile(func(p *Profile) { p.LoginIPRanges = r }) }
+func scopes(sc ...string) sopt   { return withApp(func(a *App) { a.OAuth.Scopes = sc }) }
+func policies(p Policies) sopt   { return withApp(func(a *App) { a.Policies = p }) }
+func approved() sopt             { return withUser(func(u *User) { u.ApprovedApps = []string{tApp} }) }
+func certificate() sopt          { return withApp(func(a *App) { a.OAuth.Certificate = tCert }) }
+func allowPassword() sopt {
+	return withOrg(func(o *Org) { o.Settings.AllowUsernamePasswordFlows = ptr(true) })
+}
+func allowUserAgent() sopt {
+	return withOrg(func(o *Org) { o.Settings.AllowUserAgentFlows = ptr(true) })
+}
+func sandbox() sopt       { return withOrg(func(o *Org) { o.Type = "sandbox" }) }
+func eca() sopt           { return withApp(func(a *App) { a.Kind = "externalClientApp" }) }
+func adminApproved() sopt { return policies(Policies{PermittedUsers: "adminApproved"}) }
+func onProfile() sopt     { return withProfile(func(p *Profile) { p.ConnectedApps = []string{tApp} }) }
 
 // foreignApp makes the app one defined in another org (an ISV's), so it is
 // not installed in Acme.
@@ -134,26 +140,26 @@ func mk(e Event, opts []eopt) Event {
 	return e
 }
 
-func id(s string) eopt            { return func(e *Event) { e.ID = s } }
-func use(s string) eopt           { return func(e *Event) { e.Use = s } }
-func host(h string) eopt          { return func(e *Event) { e.Host = h } }
-func redirect(u string) eopt      { return func(e *Event) { e.RedirectURI = &u } }
-func noRedirect() eopt            { return func(e *Event) { e.RedirectURI = nil } }
-func scope(sc string) eopt        { return func(e *Event) { e.Scope = &sc } }
-func withState(st string) eopt    { return func(e *Event) { e.State = st } }
-func consent(c string) eopt       { return func(e *Event) { e.Consent = c } }
-func pkce(on bool) eopt           { return func(e *Event) { e.PKCE = &on } }
-func from(ip string) eopt         { return func(e *Event) { e.FromIP = ip } }
-func secret(s string) eopt        { return func(e *Event) { e.ClientSecret = s } }
-func verifier(v string) eopt      { return func(e *Event) { e.CodeVerifier = v } }
-func password(p string) eopt      { return func(e *Event) { e.Password = p } }
-func secToken(tok string) eopt    { return func(e *Event) { e.SecurityToken = tok } }
-func clientID(k string) eopt      { return func(e *Event) { e.ClientID = k } }
-func asUser(u string) eopt        { return func(e *Event) { e.User = u } }
-func aud(a string) eopt           { return func(e *Event) { e.Aud = a } }
-func assertion(a string) eopt     { return func(e *Event) { e.Assertion = a } }
-func appName(a string) eopt       { return func(e *Event) { e.App = a } }
-func tokenKind(k string) eopt     { return func(e *Event) { e.Token = k } }
+func id(s string) eopt              { return func(e *Event) { e.ID = s } }
+func use(s string) eopt             { return func(e *Event) { e.Use = s } }
+func host(h string) eopt            { return func(e *Event) { e.Host = h } }
+func redirect(u string) eopt        { return func(e *Event) { e.RedirectURI = &u } }
+func noRedirect() eopt              { return func(e *Event) { e.RedirectURI = nil } }
+func scope(sc string) eopt          { return func(e *Event) { e.Scope = &sc } }
+func withState(st string) eopt      { return func(e *Event) { e.State = st } }
+func consent(c string) eopt         { return func(e *Event) { e.Consent = c } }
+func pkce(on bool) eopt             { return func(e *Event) { e.PKCE = &on } }
+func from(ip string) eopt           { return func(e *Event) { e.FromIP = ip } }
+func secret(s string) eopt          { return func(e *Event) { e.ClientSecret = s } }
+func verifier(v string) eopt        { return func(e *Event) { e.CodeVerifier = v } }
+func password(p string) eopt        { return func(e *Event) { e.Password = p } }
+func secToken(tok string) eopt      { return func(e *Event) { e.SecurityToken = tok } }
+func clientID(k string) eopt        { return func(e *Event) { e.ClientID = k } }
+func asUser(u string) eopt          { return func(e *Event) { e.User = u } }
+func aud(a string) eopt             { return func(e *Event) { e.Aud = a } }
+func assertion(a string) eopt       { return func(e *Event) { e.Assertion = a } }
+func appName(a string) eopt         { return func(e *Event) { e.App = a } }
+func tokenKind(k string) eopt       { return func(e *Event) { e.Token = k } }
 func withEvent(f func(*Event)) eopt { return f }
 
 // webServer is an authorization request of the web server flow by ana,
@@ -180,21 +186,25 @@ func passwordGrant(opts ...eopt) Event {
 	return mk(Event{Do: "token", Grant: "password", User: tUser, Password: tPassword, SecurityToken: tToken}, opts)
 }
 
-func jwtGrant(opts ...eopt) Event { return mk(Event{Do: "token", Grant: "jwt_bearer", User: tUser}, opts) }
+func jwtGrant(opts ...eopt) Event {
+	return mk(Event{Do: "token", Grant: "jwt_bearer", User: tUser}, opts)
+}
 
 func ccGrant(opts ...eopt) Event {
 	return mk(Event{Do: "token", Grant: "client_credentials", Host: "myDomain"}, opts)
 }
 
-func deviceGrant(opts ...eopt) Event { return mk(Event{Do: "token", Grant: "device", User: tUser}, opts) }
+func deviceGrant(opts ...eopt) Event {
+	return mk(Event{Do: "token", Grant: "device", User: tUser}, opts)
+}
 
 func exchangeGrant(opts ...eopt) Event {
 	return mk(Event{Do: "token", Grant: "token_exchange", User: tUser}, opts)
 }
 
-func wait(d string) Event           { return Event{Do: "wait", For: d} }
-func apiCallEv(opts ...eopt) Event  { return mk(Event{Do: "api"}, opts) }
-func revokeEv(opts ...eopt) Event   { return mk(Event{Do: "revoke"}, opts) }
+func wait(d string) Event            { return Event{Do: "wait", For: d} }
+func apiCallEv(opts ...eopt) Event   { return mk(Event{Do: "api"}, opts) }
+func revokeEv(opts ...eopt) Event    { return mk(Event{Do: "revoke"}, opts) }
 func soapLoginEv(opts ...eopt) Event { return mk(Event{Do: "soapLogin", User: tUser}, opts) }
 
 func adminEv(action string, opts ...eopt) Event {
@@ -258,11 +268,11 @@ func deniedAs(delivery string, status int, err, desc string) want {
 	return want{outcome: Denied, err: err, desc: desc, delivery: delivery, status: status}
 }
 
-func noRedirectErr(err, desc string) want  { return deniedAs(DeliverRedirect, 302, err, desc) }
-func fragmentErr(err, desc string) want    { return deniedAs(DeliverRedirectFragment, 302, err, desc) }
-func jsonErr(err, desc string) want        { return deniedAs(DeliverJSON, 400, err, desc) }
-func pageErr(err, desc string) want        { return deniedAs(DeliverErrorPage, 200, err, desc) }
-func soapErr(err, desc string) want        { return deniedAs(DeliverSoapFault, 500, err, desc) }
+func noRedirectErr(err, desc string) want      { return deniedAs(DeliverRedirect, 302, err, desc) }
+func fragmentErr(err, desc string) want        { return deniedAs(DeliverRedirectFragment, 302, err, desc) }
+func jsonErr(err, desc string) want            { return deniedAs(DeliverJSON, 400, err, desc) }
+func pageErr(err, desc string) want            { return deniedAs(DeliverErrorPage, 200, err, desc) }
+func soapErr(err, desc string) want            { return deniedAs(DeliverSoapFault, 500, err, desc) }
 func apiErr(status int, err, desc string) want { return deniedAs(DeliverJSON, status, err, desc) }
 
 // checkResult compares outcome, error, description, delivery and status.
