@@ -20,7 +20,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	}{{"mo", 30 * 24 * time.Hour}, {"d", 24 * time.Hour}} {
 		if n, ok := strings.CutSuffix(s, u.suffix); ok {
 			v, err := strconv.ParseFloat(n, 64)
-			if err != nil || v < 0 || v > 36500 {
+			if err != nil || !(v >= 0 && v <= 36500) { // also rejects NaN
 				return 0, fmt.Errorf("invalid duration %q: want a number before %q, e.g. 31d", s, u.suffix)
 			}
 			return time.Duration(v * float64(u.unit)), nil

@@ -43,9 +43,9 @@ type OrgSettings struct {
 // Profile carries permissions, login IP ranges and Connected App Access.
 type Profile struct {
 	Name           string    `json:"name" validate:"required,max=80"`
-	Permissions    []string  `json:"permissions,omitempty" validate:"dive,permission"`
+	Permissions    []string  `json:"permissions,omitempty" validate:"max=50,dive,permission"`
 	LoginIPRanges  []IPRange `json:"loginIpRanges,omitempty" validate:"max=50,dive"`
-	ConnectedApps  []string  `json:"connectedApps,omitempty" validate:"dive,required"`
+	ConnectedApps  []string  `json:"connectedApps,omitempty" validate:"max=50,dive,required"`
 	SessionTimeout string    `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
 }
 
@@ -58,8 +58,8 @@ type IPRange struct {
 // PermissionSet carries permissions and Assigned Connected Apps.
 type PermissionSet struct {
 	Name          string   `json:"name" validate:"required,max=80"`
-	Permissions   []string `json:"permissions,omitempty" validate:"dive,permission"`
-	ConnectedApps []string `json:"connectedApps,omitempty" validate:"dive,required"`
+	Permissions   []string `json:"permissions,omitempty" validate:"max=50,dive,permission"`
+	ConnectedApps []string `json:"connectedApps,omitempty" validate:"max=50,dive,required"`
 }
 
 // User is one user of an org. Credentials are synthetic: events say
@@ -68,12 +68,12 @@ type User struct {
 	Username       string   `json:"username" validate:"required,max=80"`
 	ID             string   `json:"id,omitempty" validate:"omitempty,sfid=005"`
 	Profile        string   `json:"profile,omitempty" validate:"max=80"`
-	PermissionSets []string `json:"permissionSets,omitempty" validate:"dive,required"`
+	PermissionSets []string `json:"permissionSets,omitempty" validate:"max=50,dive,required"`
 	Active         *bool    `json:"active,omitempty"`
 	HasPassword    *bool    `json:"hasPassword,omitempty"`
 	Password       string   `json:"password,omitempty" validate:"max=200"`
 	SecurityToken  string   `json:"securityToken,omitempty" validate:"max=200"`
-	ApprovedApps   []string `json:"approvedApps,omitempty" validate:"dive,required"`
+	ApprovedApps   []string `json:"approvedApps,omitempty" validate:"max=50,dive,required"`
 }
 
 // InstalledApp is a connected app installed in an org, with the policies
@@ -100,7 +100,7 @@ type OAuthConfig struct {
 	ConsumerKey                      string            `json:"consumerKey,omitempty" validate:"max=256"`
 	ConsumerSecret                   string            `json:"consumerSecret,omitempty" validate:"max=256"`
 	CallbackURLs                     []string          `json:"callbackUrls,omitempty" validate:"max=50,dive,callback"`
-	Scopes                           []string          `json:"scopes,omitempty" validate:"dive,scope"`
+	Scopes                           []string          `json:"scopes,omitempty" validate:"max=50,dive,scope"`
 	Certificate                      string            `json:"certificate,omitempty" validate:"max=8192"`
 	RequireSecretForWebServerFlow    *bool             `json:"requireSecretForWebServerFlow,omitempty"`
 	RequireSecretForRefreshTokenFlow *bool             `json:"requireSecretForRefreshTokenFlow,omitempty"`

@@ -2,27 +2,53 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/store/boltstore"
 )
 
-// serveCmd serves the playground's static files. (Interim: the live org
-// replaces this with the full server.)
+// serveCmd is `caplab serve`: the playground, share links, evaluation and
+// the live orgs of shared scenarios on one local address, with the
+// embedded store in the data directory.
 func serveCmd(args []string) int {
 	fs := flag.NewFlagSet("caplab serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	data := fs.String("data", ".caplab", "data directory (embedded store and signing key)")
 	site := fs.String("site", "site", "directory of the playground's static files")
+	baseURL := fs.String("base-url", "", "public base URL for issuers and share links (default http://ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	srv := &http.Server{Addr: *addr, Handler: http.FileServer(http.Dir(*site)), ReadHeaderTimeout: 10 * time.Second}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "caplab serve: unexpected argument", fs.Arg(0))
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "caplab serve:", err)
+		return exitFail
+	}
+	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log})
+	if err != nil {
+		ln.Close()
+		fmt.Fprintln(os.Stderr, "caplab serve:", err)
+		return exitFail
+	}
+	defer cleanup()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -31,10 +57,62 @@ func serveCmd(args []string) int {
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	slog.Info("caplab serving", "addr", "http://"+*addr)
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintln(os.Stderr, "caplab:", err)
+	log.Info("caplab serving", "addr", "http://"+ln.Addr().String(), "data", *data, "site", *site)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitFail
 	}
+	log.Info("caplab stopped")
 	return exitOK
+}
+
+type serveConfig struct {
+	data, site, baseURL, addr string
+	log                       *slog.Logger
+}
+
+// newServer builds the HTTP server: embedded store, persistent signing and
+// cookie keys in the data directory, request logs.
+func newServer(c serveConfig) (*http.Server, func(), error) {
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return nil, nil, err
+	}
+	st, err := boltstore.Open(filepath.Join(c.data, "caplab.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := httpapi.LoadOrCreateKey(filepath.Join(c.data, "signing-key.pem"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	cookieKey, err := loadOrCreateSecret(filepath.Join(c.data, "cookie-key"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	base := strings.TrimSuffix(c.baseURL, "/")
+	if base == "" {
+		base = "http://" + c.addr
+	}
+	cfg := httpapi.Config{BaseURL: base, SigningKey: key, CookieKey: cookieKey, Logger: c.log}
+	if c.site != "" {
+		cfg.Site = http.FileServer(http.Dir(c.site))
+	}
+	h := httpapi.LogRequests(c.log, httpapi.New(cfg, st))
+	srv := &http.Server{Addr: c.addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	return srv, func() { st.Close() }, nil
+}
+
+// loadOrCreateSecret reads 32 random bytes from path, creating them once.
+func loadOrCreateSecret(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
 }
