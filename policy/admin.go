@@ -80,6 +80,11 @@ func (e *evaluator) admin(r *request) {
 			target = &r.inst.Policies
 		}
 		mergePolicies(target, *r.ev.Policies)
+		if r.ev.Policies.HighAssurance == "block" {
+			// Block makes the app inaccessible and ends current sessions (fact sheet §3.4).
+			n := e.revokeWhere(func(g *grant) bool { return g.org == o.Name && g.app == r.app.Name }, "the High Assurance policy action became Block, which ends current sessions")
+			r.note("admin.setPolicy.highAssurance", "High Assurance Block ends the current sessions of "+r.app.Name+" ("+countOf(n, "approval")+" revoked)", r.eventPath("/policies/highAssurance"), docSessionPolicy)
+		}
 		if r.ev.Policies.PermittedUsers == "adminApproved" {
 			n := e.revokeWhere(func(g *grant) bool {
 				if g.org != o.Name || g.app != r.app.Name {
@@ -119,9 +124,14 @@ func (e *evaluator) admin(r *request) {
 		active := r.ev.Action == "activateUser"
 		r.user.Active = &active
 		if !active {
+			// Tokens are refused while the user is inactive (inactive_user),
+			// not revoked.
 			e.endSessions(o.Name, r.user.Username, "the user was deactivated")
+			r.adminDone("deactivated " + r.user.Username + ": sessions end; OAuth tokens are refused while the user is inactive")
+			return
 		}
-		r.adminDone(r.ev.Action + " " + r.user.Username)
+		r.adminDone("reactivated " + r.user.Username)
+		r.note("admin.activateUser", "UNCONFIRMED: whether tokens issued before deactivation work again after reactivation; caplab lets them", "", docOAuthUsage)
 	case "resetPassword", "changePassword":
 		old := r.user.Password
 		r.user.Password = r.ev.Password

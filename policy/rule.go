@@ -56,6 +56,8 @@ func statusFor(channel string) int {
 		return http.StatusBadRequest
 	case DeliverSoapFault:
 		return http.StatusInternalServerError
+	case DeliverNone:
+		return 0 // no HTTP exchange (an outbound message, an admin action)
 	default:
 		return http.StatusOK
 	}

@@ -76,11 +76,11 @@ var ruleBlocked = rule{"app.blocked", docOAuthUsage, func(r *request) verdict {
 		if ok, at := r.org.hasPermission(r.user, "useAnyApiClient"); ok {
 			return pass("API Access Control is on; "+r.userLabel()+" holds Use Any API Client", r.orgPath(at))
 		}
-		if via, at := r.org.adminApprovedVia(r.user, r.app.Name); via != "" && r.inst != nil {
-			return pass("API Access Control is on; "+r.app.Name+" is installed and allowlisted for "+r.userLabel()+" via "+via, r.orgPath(at))
+		if via, at := r.org.adminApprovedVia(r.user, r.app.Name); via != "" && r.manageable() {
+			return pass("API Access Control is on; "+r.app.Name+" is installed (or org-owned) and allowlisted for "+r.userLabel()+" via "+via, r.orgPath(at))
 		}
 		fixes := []Fix{}
-		if r.inst != nil && r.org.profileIndex(r.user.Profile) >= 0 {
+		if r.manageable() && r.org.profileIndex(r.user.Profile) >= 0 {
 			fixes = append(fixes, fix(ActorSubscriberAdmin, "Add "+r.app.Name+" to profile "+r.user.Profile+"'s Connected App Access",
 				add(r.orgPath("/profiles/"+itoa(r.org.profileIndex(r.user.Profile))+"/connectedApps/-"), r.app.Name)))
 		}

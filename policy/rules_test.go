@@ -861,14 +861,15 @@ func outbound(opts ...eopt) Event { return mk(Event{Do: "outboundMessage", User:
 
 func casesOutbound() []ruleCase {
 	const bob = "bob@acme.test"
-	gone := deniedAs(DeliverNone, 200, "no_session_id", "outbound messages no longer include a session ID")
+	gone := deniedAs(DeliverNone, 0, "no_session_id", "outbound messages no longer include a session ID")
 	return []ruleCase{
 		rc("1s before 2026-02-23", StepPass, okSession, scen(evs(outbound()), at("2026-02-22T23:59:59Z"))),
 		rc("from 2026-02-23", StepFail, gone, scen(evs(outbound()), at("2026-02-23T00:00:00Z"))),
+		rc("1s after 2026-02-23", StepFail, gone, scen(evs(outbound()), at("2026-02-23T00:00:01Z"))),
 		rc("explicitly included, after 2026-02-23", StepFail, gone,
 			scen(evs(outbound(withEvent(func(e *Event) { e.IncludeSessionID = ptr(true) }))))),
 		rc("Send Session ID unchecked", StepFail,
-			deniedAs(DeliverNone, 200, "no_session_id", "Send Session ID is not checked on the outbound message"),
+			deniedAs(DeliverNone, 0, "no_session_id", "Send Session ID is not checked on the outbound message"),
 			scen(evs(outbound(withEvent(func(e *Event) { e.IncludeSessionID = ptr(false) }))), at("2026-01-05T00:00:00Z"))),
 		rc("the session belongs to the User to Send as", StepPass, okSession,
 			scen(evs(outbound(withEvent(func(e *Event) { e.SendAsUser = bob })), apiCallEv()), addUser(bob), at("2026-01-05T00:00:00Z"))).
@@ -891,7 +892,7 @@ func casesVisualforce() []ruleCase {
 		rc("Lightning context: a session", StepInfo, okSession, scen(evs(vfSession("lightning"), apiCallEv()))).event(1),
 		rc("Lightning session at the API", "", apiErr(401, "INVALID_SESSION_ID", "This session is not valid for use with the API"),
 			scen(evs(vfSession("lightning"), apiCallEv()))),
-		rc("deactivated user", "", deniedAs(DeliverNone, 200, "inactive_user", "User is inactive"),
+		rc("deactivated user", "", deniedAs(DeliverNone, 0, "inactive_user", "User is inactive"),
 			scen(evs(vfSession("visualforce")), withUser(func(u *User) { u.Active = ptr(false) }))),
 	}
 }
@@ -978,5 +979,32 @@ func TestGrantedResponses(t *testing.T) {
 	}
 	if slices.ContainsFunc(ua.Trace, func(s TraceStep) bool { return s.Outcome == StepFail }) {
 		t.Errorf("granted event has a failing step:\n%s", traceText(ua))
+	}
+}
+
+// The user-agent flow returns a refresh token only to a custom scheme or to
+// Salesforce's own success page, and only with refresh_token granted.
+func TestUserAgentRefreshToken(t *testing.T) {
+	const success = "https://login.salesforce.com/services/oauth2/success"
+	callbacks := withApp(func(a *App) { a.OAuth.CallbackURLs = []string{tCallback, "myapp://oauth/done", success} })
+	for _, tc := range []struct {
+		name, redirect, scope string
+		refresh               bool
+	}{
+		{"web callback", tCallback, "api refresh_token", false},
+		{"custom scheme", "myapp://oauth/done", "api refresh_token", true},
+		{"Salesforce success page", success, "api refresh_token", true},
+		{"custom scheme without refresh_token", "myapp://oauth/done", "api", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := evalEvent(t, scen(evs(userAgent(redirect(tc.redirect), scope(tc.scope))), callbacks, allowUserAgent()), -1)
+			checkResult(t, got, okFragment)
+			if got.Issued.RefreshToken != tc.refresh || !got.Issued.AccessToken {
+				t.Errorf("issued %+v; want refresh token %v", got.Issued, tc.refresh)
+			}
+			if loc := got.Response.Location; strings.Contains(loc, "refresh_token=") != tc.refresh {
+				t.Errorf("Location %q", loc)
+			}
+		})
 	}
 }
