@@ -83,7 +83,7 @@ func (r *request) token(kind string) string {
 	}
 	id := GenerateID("00D", "")
 	if r.org != nil {
-		id = r.org.orgID()
+		id = r.st.orgID(r.org)
 	}
 	return id[:15] + "!AQ" + body
 }
@@ -97,7 +97,7 @@ func (r *request) identityURL() string {
 	if r.user != nil {
 		uid = r.userID()
 	}
-	return host + "/id/" + r.org.orgID() + "/" + uid
+	return host + "/id/" + r.st.orgID(r.org) + "/" + uid
 }
 
 func (r *request) userID() string {
@@ -158,20 +158,41 @@ func (r *request) tokenFields(a *artefact) [][2]string {
 // jsonObject writes ordered string fields as an indented JSON object.
 func jsonObject(fields [][2]string) string {
 	var b strings.Builder
+	b.Grow(64 * len(fields))
 	b.WriteString("{")
 	for i, f := range fields {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		k, _ := json.Marshal(f[0])
-		v, _ := json.Marshal(f[1])
 		b.WriteString("\n  ")
-		b.Write(k)
+		writeJSONString(&b, f[0])
 		b.WriteString(": ")
-		b.Write(v)
+		writeJSONString(&b, f[1])
 	}
 	b.WriteString("\n}")
 	return b.String()
+}
+
+// writeJSONString writes s as a JSON string, escaping what JSON requires
+// (and <, >, & as encoding/json does).
+func writeJSONString(b *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b.WriteString("\\u00")
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
 }
 
 func withParams(base, sep string, q url.Values) string {

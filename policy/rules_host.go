@@ -30,22 +30,24 @@ var ruleLoginHost = rule{"host.login", docEndpoints, func(r *request) verdict {
 	if r.org.isSandbox() || r.org.Type == "scratch" {
 		want = "test"
 	}
-	myDomain := fix(ActorClient, "Send the request to the org's My Domain "+r.org.myDomainHost(), replace(r.eventPath("/host"), "myDomain"))
+	myDomain := func() Fix {
+		return fix(ActorClient, "Send the request to the org's My Domain "+r.org.myDomainHost(), replace(r.eventPath("/host"), "myDomain"))
+	}
 	switch {
 	case h == "myDomain":
 		return pass("the org's My Domain "+r.org.myDomainHost()+" serves its users", r.eventPath("/host"))
 	case h == want:
 		return pass(r.hostURL()+" serves "+orgTypeLabel(r.org)+" orgs", r.eventPath("/host"))
 	case h == "login" || h == "test":
-		return r.loginFailed(r.hostURL()+" does not know users of a "+orgTypeLabel(r.org)+" org, so the login fails", r.eventPath("/host"), myDomain,
+		return r.loginFailed(r.hostURL()+" does not know users of a "+orgTypeLabel(r.org)+" org, so the login fails", r.eventPath("/host"), myDomain(),
 			fix(ActorClient, "Send the request to "+want+".salesforce.com", replace(r.eventPath("/host"), want)))
 	}
 	u, err := url.Parse(h)
 	if err != nil {
-		return r.loginFailed("host "+h+" is not a URL", r.eventPath("/host"), myDomain)
+		return r.loginFailed("host "+h+" is not a URL", r.eventPath("/host"), myDomain())
 	}
 	if strings.HasSuffix(u.Host, ".my.salesforce.com") && u.Host != r.org.myDomainHost() {
-		return r.loginFailed(u.Host+" is another org's My Domain; this org's is "+r.org.myDomainHost(), r.eventPath("/host"), myDomain)
+		return r.loginFailed(u.Host+" is another org's My Domain; this org's is "+r.org.myDomainHost(), r.eventPath("/host"), myDomain())
 	}
 	if u.Host == r.org.myDomainHost() {
 		return pass(u.Host+" is the org's My Domain", r.eventPath("/host"))

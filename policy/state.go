@@ -8,6 +8,24 @@ type state struct {
 	now       time.Time
 	issued    []*artefact             // by event index; nil when the event issued nothing
 	approvals map[approvalKey][]*grant // per user and app, oldest first
+	orgIDs    map[string]string        // generated org ids, computed once
+}
+
+// orgID is the org's id, generating (once) a deterministic one when the
+// scenario gives none.
+func (st *state) orgID(o *Org) string {
+	if o.ID != "" {
+		return o.ID
+	}
+	if id, ok := st.orgIDs[o.Name]; ok {
+		return id
+	}
+	if st.orgIDs == nil {
+		st.orgIDs = map[string]string{}
+	}
+	id := o.orgID()
+	st.orgIDs[o.Name] = id
+	return id
 }
 
 // approvalKey identifies one user's approvals of one app in one org.
