@@ -75,8 +75,8 @@ type Code struct {
 	Org         string    `json:"org"`
 	User        string    `json:"user"`
 	Scope       string    `json:"scope"`
-	Authorize   Step      `json:"authorize"`         // the authorize request that issued it
-	GrantID     string    `json:"grantId,omitempty"` // the grant its redemption created
+	Authorize   Step      `json:"authorize"` // the authorize request that issued it
+	GrantID     string    `json:"grantId"`   // the grant (approval) the code belongs to
 	IssuedAt    time.Time `json:"issuedAt"`
 	ExpiresAt   time.Time `json:"expiresAt"`
 	UsedAt      time.Time `json:"usedAt,omitzero"` // zero until claimed
@@ -94,7 +94,7 @@ type Grant struct {
 	App         string    `json:"app"`
 	Scope       string    `json:"scope"`
 	Interactive bool      `json:"interactive"`
-	Origin      []Step    `json:"origin"` // the requests that created it, in order
+	Origin      Step      `json:"origin"` // the request that created it
 	Status      string    `json:"status"`
 	RevokedWhy  string    `json:"revokedWhy,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
@@ -109,7 +109,7 @@ type Token struct {
 	GrantID    string        `json:"grantId"`
 	ClientID   string        `json:"clientId"`
 	Scope      string        `json:"scope"`
-	Issued     Step          `json:"issued"` // the request that issued it
+	Chain      []Step        `json:"chain,omitempty"` // requests after the grant's origin; the last one issued the token (empty: the origin did)
 	IssuedAt   time.Time     `json:"issuedAt"`
 	ExpiresAt  time.Time     `json:"expiresAt,omitzero"` // zero: no expiry in the store (policy decides)
 	Timeout    time.Duration `json:"timeout,omitempty"`  // access tokens: idle timeout
@@ -132,14 +132,13 @@ type Store interface {
 	// ClaimCode marks the code used, atomically: ErrAlreadyUsed (with the
 	// record) when it was claimed before, ErrExpired, ErrNotFound.
 	ClaimCode(ctx context.Context, hash string, now time.Time) (Code, error)
-	// SetCodeGrant records the grant a redeemed code created, so a replay
-	// can revoke it.
-	SetCodeGrant(ctx context.Context, hash, grantID string) error
 
 	PutGrant(ctx context.Context, g Grant) error
 	GetGrant(ctx context.Context, id string) (Grant, error)
-	// ListGrants returns the scenario's grants, oldest first.
-	ListGrants(ctx context.Context, scenarioID string) ([]Grant, error)
+	// ListApprovals returns the scenario's interactive grants (the users'
+	// approvals, revoked ones included), oldest first. Non-interactive
+	// grants are not listed, so the list stays small.
+	ListApprovals(ctx context.Context, scenarioID string) ([]Grant, error)
 	// RevokeGrant revokes the grant and so every token of it, in one write.
 	// Revoking a revoked grant succeeds and keeps the first reason.
 	RevokeGrant(ctx context.Context, id, why string, now time.Time) error

@@ -305,6 +305,9 @@ func requestError(data []byte, err error) policy.FieldError {
 			fe.Message = "the request must be a JSON object; got " + typ.Value
 		}
 		off := int(typ.Offset)
+		if path == "" {
+			off = len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+		}
 		if p, ok := topLevelOffsets(data)[typ.Field]; ok && typ.Field != "" {
 			off = p
 		}

@@ -17,7 +17,7 @@ type Store struct {
 	scenarios map[string]store.Scenario
 	codes     map[string]store.Code
 	grants    map[string]store.Grant
-	byScen    map[string][]string // scenario id → grant ids, oldest first
+	byScen    map[string][]string // scenario id → interactive grant ids
 	tokens    map[string]store.Token
 }
 
@@ -90,22 +90,10 @@ func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (store.
 	return c, nil
 }
 
-func (s *Store) SetCodeGrant(_ context.Context, hash, grantID string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.codes[hash]
-	if !ok {
-		return store.ErrNotFound
-	}
-	c.GrantID = grantID
-	s.codes[hash] = c
-	return nil
-}
-
 func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.grants[g.ID]; !ok {
+	if _, ok := s.grants[g.ID]; !ok && g.Interactive {
 		s.byScen[g.ScenarioID] = append(s.byScen[g.ScenarioID], g.ID)
 	}
 	s.grants[g.ID] = g
@@ -122,13 +110,14 @@ func (s *Store) GetGrant(_ context.Context, id string) (store.Grant, error) {
 	return g, nil
 }
 
-func (s *Store) ListGrants(_ context.Context, scenarioID string) ([]store.Grant, error) {
+func (s *Store) ListApprovals(_ context.Context, scenarioID string) ([]store.Grant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]store.Grant, 0, len(s.byScen[scenarioID]))
 	for _, id := range s.byScen[scenarioID] {
 		out = append(out, s.grants[id])
 	}
+	slices.SortStableFunc(out, func(a, b store.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }
 

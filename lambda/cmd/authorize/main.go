@@ -1,0 +1,7 @@
+// Command authorize is caplab's "authorize" AWS Lambda function (provided.al2023,
+// arm64; see lambda/cmd/lambdamain and infra/template.yaml).
+package main
+
+import "github.com/caplab/caplab/lambda/cmd/lambdamain"
+
+func main() { lambdamain.Main(lambdamain.Authorize) }

@@ -1,0 +1,346 @@
+package lambdamain_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/caplab/caplab/lambda/cmd/lambdamain"
+	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/lambdatest"
+	"github.com/caplab/caplab/lambda/store"
+	"github.com/caplab/caplab/lambda/store/dynamostore"
+)
+
+// faults sits between the SDK and DynamoDB Local and misbehaves for chosen
+// operations: a ProvisionedThroughputExceededException (HTTP 400, the
+// request not applied), or a connection reset before the request is sent,
+// or after DynamoDB applied it (the response is lost).
+type faults struct {
+	mu    sync.Mutex
+	rules []*rule
+	hits  map[string]int
+}
+
+type rule struct {
+	op       string // X-Amz-Target operation, e.g. "UpdateItem"
+	contains string // substring of the request body, e.g. "CODE#"
+	action   string // throttle | dropBefore | dropAfter
+	left     int    // remaining times; <0 forever
+}
+
+func (f *faults) set(rs ...*rule) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules, f.hits = rs, map[string]int{}
+}
+
+func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
+	op := strings.TrimPrefix(req.Header.Get("X-Amz-Target"), "DynamoDB_20120810.")
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	f.mu.Lock()
+	var hit *rule
+	for _, r := range f.rules {
+		if r.left != 0 && r.op == op && bytes.Contains(body, []byte(r.contains)) {
+			r.left--
+			hit = r
+			f.hits[r.action+" "+op]++
+			break
+		}
+	}
+	f.mu.Unlock()
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+	switch {
+	case hit == nil:
+		return http.DefaultTransport.RoundTrip(req)
+	case hit.action == "throttle":
+		b := `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`
+		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:  http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Requestid": {"FAKE"}},
+			Body:    io.NopCloser(strings.NewReader(b)), ContentLength: int64(len(b)), Request: req}, nil
+	case hit.action == "dropBefore":
+		return nil, reset
+	default: // dropAfter
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return nil, reset
+	}
+}
+
+// liveEnv is the shared handler, guarded as in Lambda, over a DynamoDB
+// Local table reached through the fault injector.
+type liveEnv struct {
+	t      *testing.T
+	srv    *httptest.Server
+	st     *dynamostore.Store
+	faults *faults
+	id     string
+	issuer string
+}
+
+func newLiveEnv(t *testing.T) *liveEnv {
+	d := lambdatest.SharedDynamoDBLocal(t)
+	f := &faults{}
+	client := dynamoClient(d.Endpoint, f)
+	table := newTable(t, dynamoClient(d.Endpoint, nil))
+	st := dynamostore.New(client, table)
+	_, secrets := testSecrets(t)
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	api := httpapi.New(httpapi.Config{BaseURL: base, SigningKey: secrets.SigningKey, CookieKey: secrets.CookieKey, Logger: quietLogger()},
+		lambdamain.GuardStore(st))
+	srv.Config.Handler = lambdamain.Guard(api, st, quietLogger())
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &liveEnv{t: t, srv: srv, st: st, faults: f}
+	doc, err := os.ReadFile("testdata/scenario.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(base+"/api/scenarios", "application/json", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ ID, Issuer string }
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &out) != nil {
+		t.Fatalf("share: %d %s", resp.StatusCode, b)
+	}
+	e.id, e.issuer = out.ID, out.Issuer
+	return e
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// code logs ana in, approves and returns a fresh authorization code.
+func (e *liveEnv) code() string {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Host != e.srv.Listener.Addr().String() {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	authURL := e.issuer + "/services/oauth2/authorize"
+	q := url.Values{"response_type": {"code"}, "client_id": {"acme_sync_key"}, "redirect_uri": {"https://app.acme.test/oauth/callback"},
+		"scope": {"api refresh_token"}, "state": {"st4te-xyz-123"}}
+	do := func(req *http.Request) (int, string, string) {
+		resp, err := c.Do(req)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+	post := func(form url.Values) (int, string, string) {
+		req, _ := http.NewRequest("POST", authURL, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return do(req)
+	}
+	req, _ := http.NewRequest("GET", authURL+"?"+q.Encode(), nil)
+	status, loc, page := do(req)
+	for i := 0; loc == "" && i < 3; i++ {
+		m := csrfRe.FindStringSubmatch(page)
+		if m == nil {
+			e.t.Fatalf("authorize: no form (status %d):\n%s", status, page)
+		}
+		switch {
+		case strings.Contains(page, `name="password"`):
+			status, loc, page = post(url.Values{"csrf": {m[1]}, "username": {"ana@acme.test"}, "password": {"ana-Pa55word"}})
+		case strings.Contains(page, `name="decision"`):
+			status, loc, page = post(url.Values{"csrf": {m[1]}, "decision": {"allow"}})
+		}
+	}
+	u, err := url.Parse(loc)
+	if err != nil || u.Query().Get("code") == "" {
+		e.t.Fatalf("authorize ended without a code: %d %q\n%s", status, loc, page)
+	}
+	return u.Query().Get("code")
+}
+
+// token posts a form to the token endpoint.
+func (e *liveEnv) token(form url.Values) (int, http.Header, map[string]any, string) {
+	e.t.Helper()
+	form.Set("client_id", "acme_sync_key")
+	form.Set("client_secret", "acme-sync-secret")
+	resp, err := http.PostForm(e.issuer+"/services/oauth2/token", form)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	if resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable {
+		e.t.Fatalf("token endpoint answered %d: %s", resp.StatusCode, b)
+	}
+	if bytes.Contains(b, []byte("goroutine")) || bytes.Contains(b, []byte(".go:")) {
+		e.t.Fatalf("response leaks a stack: %s", b)
+	}
+	return resp.StatusCode, resp.Header, m, string(b)
+}
+
+func (e *liveEnv) redeem(code string) (int, http.Header, map[string]any, string) {
+	return e.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.acme.test/oauth/callback"}})
+}
+
+// grantOf reads the grant a code belongs to (no faults on this path).
+func (e *liveEnv) grantOf(code string) store.Grant {
+	e.t.Helper()
+	e.faults.set()
+	c, err := e.st.GetCode(e.t.Context(), hashHex(code), nowUTC())
+	if err != nil && c.Hash == "" {
+		e.t.Fatal(err)
+	}
+	g, err := e.st.GetGrant(e.t.Context(), c.GrantID)
+	if err != nil {
+		e.t.Fatalf("grant %q of the code: %v", c.GrantID, err)
+	}
+	return g
+}
+
+func (e *liveEnv) introspectActive(tok string) bool {
+	e.t.Helper()
+	resp, err := http.PostForm(e.issuer+"/services/oauth2/introspect", url.Values{"token": {tok},
+		"client_id": {"acme_sync_key"}, "client_secret": {"acme-sync-secret"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return m["active"] == true
+}
+
+func expect503(t *testing.T, status int, h http.Header, m map[string]any, raw string) {
+	t.Helper()
+	if status != http.StatusServiceUnavailable || m["error"] != "temporarily_unavailable" || h.Get("Retry-After") == "" {
+		t.Fatalf("want 503 temporarily_unavailable with Retry-After, got %d %s (Retry-After %q)", status, raw, h.Get("Retry-After"))
+	}
+}
+
+func expectTokens(t *testing.T, e *liveEnv, status int, m map[string]any, raw string) string {
+	t.Helper()
+	at, _ := m["access_token"].(string)
+	if status != http.StatusOK || at == "" {
+		t.Fatalf("want 200 with tokens, got %d %s", status, raw)
+	}
+	if !e.introspectActive(at) {
+		t.Fatal("the issued access token does not introspect active")
+	}
+	return at
+}
+
+// TestFaultsLeaveNoHalfWrittenGrant injects DynamoDB throttling and dropped
+// connections between the steps of a code redemption and checks the
+// client only ever sees 200, a 4xx, or a retryable 503, and that after a
+// 503 the same code can still be redeemed into a live grant.
+func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
+	e := newLiveEnv(t)
+
+	t.Run("TokenWriteThrottled", func(t *testing.T) {
+		e.t = t
+		code := e.code()
+		// The claim succeeds, then every token write is throttled past the
+		// SDK's retries: the claim is released and the client told to retry.
+		e.faults.set(&rule{op: "PutItem", contains: "TOKEN#", action: "throttle", left: -1})
+		status, h, m, raw := e.redeem(code)
+		expect503(t, status, h, m, raw)
+		if n := e.faults.hits["throttle PutItem"]; n < dynamostore.RetryMaxAttempts {
+			t.Fatalf("the SDK tried the throttled write %d times, want %d (retries with backoff)", n, dynamostore.RetryMaxAttempts)
+		}
+		if g := e.grantOf(code); g.Status != store.GrantActive {
+			t.Fatalf("grant after a 503: %+v, want active", g)
+		}
+		status, _, m, raw = e.redeem(code)
+		expectTokens(t, e, status, m, raw)
+		if g := e.grantOf(code); g.Status != store.GrantActive {
+			t.Fatalf("grant after the retry: %s (%s)", g.Status, g.RevokedWhy)
+		}
+	})
+
+	t.Run("RefreshTokenWriteDropped", func(t *testing.T) {
+		e.t = t
+		code := e.code()
+		// The access token is written, the refresh token's connection drops
+		// before sending, every time: no half-issued pair stays usable.
+		e.faults.set(&rule{op: "PutItem", contains: `"S":"refresh"`, action: "dropBefore", left: -1})
+		status, h, m, raw := e.redeem(code)
+		expect503(t, status, h, m, raw)
+		if e.faults.hits["dropBefore PutItem"] < dynamostore.RetryMaxAttempts {
+			t.Fatalf("fault hits %v", e.faults.hits)
+		}
+		e.faults.set()
+		status, _, m, raw = e.redeem(code)
+		expectTokens(t, e, status, m, raw)
+	})
+
+	t.Run("ClaimThrottled", func(t *testing.T) {
+		e.t = t
+		code := e.code()
+		e.faults.set(&rule{op: "UpdateItem", contains: "CODE#", action: "throttle", left: -1})
+		status, h, m, raw := e.redeem(code)
+		expect503(t, status, h, m, raw)
+		if e.faults.hits["throttle UpdateItem"] < dynamostore.RetryMaxAttempts {
+			t.Fatalf("fault hits %v", e.faults.hits)
+		}
+		e.faults.set()
+		status, _, m, raw = e.redeem(code)
+		expectTokens(t, e, status, m, raw)
+	})
+
+	t.Run("ClaimResponseLost", func(t *testing.T) {
+		e.t = t
+		code := e.code()
+		// DynamoDB applies the claim, the response is lost, the SDK retries:
+		// the retry's condition failure carries our own claim id, so it is
+		// our win, not a replay.
+		e.faults.set(&rule{op: "UpdateItem", contains: "CODE#", action: "dropAfter", left: 1})
+		status, _, m, raw := e.redeem(code)
+		expectTokens(t, e, status, m, raw)
+		if e.faults.hits["dropAfter UpdateItem"] != 1 {
+			t.Fatal("the fault did not fire")
+		}
+		// A real replay still revokes the grant.
+		status, _, m, raw = e.redeem(code)
+		if status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+			t.Fatalf("replay: %d %s", status, raw)
+		}
+		if g := e.grantOf(code); g.Status != store.GrantRevoked {
+			t.Fatalf("grant after a replay: %s", g.Status)
+		}
+	})
+
+	t.Run("TransientThrottleRetried", func(t *testing.T) {
+		e.t = t
+		code := e.code()
+		e.faults.set(
+			&rule{op: "GetItem", contains: "CODE#", action: "throttle", left: 2},
+			&rule{op: "PutItem", contains: "TOKEN#", action: "dropBefore", left: 1},
+		)
+		status, _, m, raw := e.redeem(code)
+		expectTokens(t, e, status, m, raw)
+	})
+}

@@ -1,0 +1,112 @@
+package lambdamain_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/caplab/caplab/lambda/cmd/lambdamain"
+	"github.com/caplab/caplab/lambda/lambdatest"
+	"github.com/caplab/caplab/lambda/store/dynamostore"
+)
+
+func TestMain(m *testing.M) {
+	for _, kv := range lambdatest.LocalAWSEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	code := m.Run()
+	lambdatest.StopSharedDynamoDBLocal()
+	os.Exit(code)
+}
+
+const (
+	signingParam = "/caplab/test/signing-key"
+	cookieParam  = "/caplab/test/cookie-key"
+)
+
+var (
+	keyOnce   sync.Once
+	keyPEM    string
+	cookieB64 string
+)
+
+// testSecrets are a fresh RSA key (PKCS #8 PEM) and cookie key, as they
+// would sit in SSM.
+func testSecrets(t testing.TB) (map[string]string, lambdamain.Secrets) {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, _ := x509.MarshalPKCS8PrivateKey(k)
+		keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		ck := make([]byte, 32)
+		rand.Read(ck)
+		cookieB64 = base64.StdEncoding.EncodeToString(ck)
+	})
+	sk, err := lambdamain.ParseSigningKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, _ := base64.StdEncoding.DecodeString(cookieB64)
+	return map[string]string{signingParam: keyPEM, cookieParam: cookieB64}, lambdamain.Secrets{SigningKey: sk, CookieKey: ck}
+}
+
+// dynamoClient is a DynamoDB Local client with static credentials; rt,
+// when set, sits between the SDK and the network (fault injection).
+func dynamoClient(endpoint string, rt http.RoundTripper) *dynamodb.Client {
+	var hc *http.Client
+	if rt != nil {
+		hc = &http.Client{Transport: rt, Timeout: dynamostore.AttemptTimeout}
+	}
+	return dynamodb.New(dynamodb.Options{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	}, dynamostore.ClientOptions(endpoint, hc))
+}
+
+var tableSeq atomic.Int64
+
+func newTable(t testing.TB, client *dynamodb.Client) string {
+	t.Helper()
+	name := fmt.Sprintf("caplab-lambda-%d-%d", time.Now().UnixNano()%1e6, tableSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := dynamostore.CreateTable(ctx, client, name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(discard{}, &slog.HandlerOptions{Level: slog.LevelError + 1}))
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func hashHex(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+func nowUTC() time.Time { return time.Now().UTC() }

@@ -1,0 +1,271 @@
+package lambdamain_test
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/caplab/caplab/lambda/cmd/lambdamain"
+	"github.com/caplab/caplab/lambda/lambdatest"
+	"github.com/caplab/caplab/lambda/store/dynamostore"
+)
+
+// buildFunction builds lambda/cmd/<name> as a bootstrap for goos/goarch
+// (-tags lambda.norpc, CGO_ENABLED=0, as infra/Makefile does).
+func buildFunction(t testing.TB, name, goos, goarch string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), goos+"-"+goarch, name, "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./lambda/cmd/"+name)
+	cmd.Dir = lambdatest.RepoRoot(t)
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s for %s/%s: %v\n%s", name, goos, goarch, err, b)
+	}
+	return out
+}
+
+// TestBuildArm64 builds every function the way infra/Makefile does and
+// checks it is a static linux/arm64 ELF named bootstrap.
+func TestBuildArm64(t *testing.T) {
+	for _, fn := range lambdamain.Functions() {
+		t.Run(fn.Name, func(t *testing.T) {
+			t.Parallel()
+			path := buildFunction(t, fn.Name, "linux", "arm64")
+			if filepath.Base(path) != "bootstrap" {
+				t.Fatalf("output %s is not named bootstrap", path)
+			}
+			f, err := elf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 {
+				t.Fatalf("%s: machine %v class %v, want AARCH64 64-bit", path, f.Machine, f.Class)
+			}
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Fatalf("%s is dynamically linked (has an interpreter)", path)
+				}
+			}
+			st, _ := os.Stat(path)
+			t.Logf("%s bootstrap (linux/arm64): %d bytes (%.1f MiB)", fn.Name, st.Size(), float64(st.Size())/(1<<20))
+		})
+	}
+}
+
+// function is a built function binary running against a fake runtime API.
+type function struct {
+	rt       *lambdatest.FakeRuntime
+	initTime time.Duration
+}
+
+// startFunction runs the host-arch build of fn (same source as the arm64
+// one) with AWS_LAMBDA_RUNTIME_API pointing at a fake runtime, DynamoDB
+// Local and a fake SSM, and waits for its first /next poll.
+func startFunction(t *testing.T, bin string, env map[string]string) *function {
+	t.Helper()
+	rt := lambdatest.StartFakeRuntime(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(lambdatest.LocalAWSEnv(), "PATH=/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API="+rt.Addr,
+		"AWS_LAMBDA_FUNCTION_NAME=caplab-test", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"_HANDLER=bootstrap", "LAMBDA_TASK_ROOT="+filepath.Dir(bin))
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(filepath.Dir(bin)), stderr.String())
+		}
+	})
+	ready, err := rt.WaitReady(30*time.Second, exited)
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", bin, err, stderr.String())
+	}
+	return &function{rt: rt, initTime: ready.Sub(start)}
+}
+
+func (f *function) invoke(t *testing.T, event []byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	res, err := f.rt.Invoke(event, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IsError {
+		t.Fatalf("invocation error: %s", res.Body)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(res.Body, &resp); err != nil {
+		t.Fatalf("response %s: %v", res.Body, err)
+	}
+	return resp
+}
+
+func body(t *testing.T, r events.APIGatewayV2HTTPResponse) []byte {
+	if !r.IsBase64Encoded {
+		return []byte(r.Body)
+	}
+	b, err := base64.StdEncoding.DecodeString(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func fixture(t *testing.T, name, id string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.ReplaceAll(b, []byte("__ID__"), []byte(id))
+}
+
+// localAnswer replays an API Gateway event against the same handler
+// served over httptest on 127.0.0.1 (what `caplab serve` would answer).
+func localAnswer(t *testing.T, h http.Handler, event []byte) (int, http.Header, []byte) {
+	t.Helper()
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	b := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		b, _ = base64.StdEncoding.DecodeString(ev.Body)
+	}
+	u := srv.URL + ev.RawPath
+	if ev.RawQueryString != "" {
+		u += "?" + ev.RawQueryString
+	}
+	req, _ := http.NewRequest(ev.RequestContext.HTTP.Method, u, bytes.NewReader(b))
+	for k, v := range ev.Headers {
+		if k != "host" && k != "content-length" {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, rb
+}
+
+type oauthErr struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// TestInvokeThroughRuntimeAPI runs each function binary (host arch, same
+// source as the arm64 build) under a fake Lambda runtime API with real API
+// Gateway HTTP API v2 events, and checks its answers equal the local
+// server's over the same handler, store and keys.
+func TestInvokeThroughRuntimeAPI(t *testing.T) {
+	d := lambdatest.SharedDynamoDBLocal(t)
+	client := dynamoClient(d.Endpoint, nil)
+	table := newTable(t, client)
+	params, secrets := testSecrets(t)
+	ssm := lambdatest.StartFakeSSM(t, params)
+	const base = "https://caplab.example.test"
+	env := map[string]string{
+		lambdamain.EnvTable: table, lambdamain.EnvBaseURL: base,
+		lambdamain.EnvSigningKeyParam: signingParam, lambdamain.EnvCookieKeyParam: cookieParam,
+		lambdamain.EnvDynamoEndpoint: d.Endpoint, lambdamain.EnvSSMEndpoint: ssm.URL,
+	}
+	lenv := lambdamain.Env{Table: table, BaseURL: base, SigningKeyParam: signingParam, CookieKeyParam: cookieParam}
+	st := dynamostore.New(client, table)
+
+	bins := map[string]string{}
+	for _, fn := range lambdamain.Functions() {
+		bins[fn.Name] = buildFunction(t, fn.Name, "linux", runtime.GOARCH)
+	}
+	fns := map[string]*function{}
+	for _, fn := range lambdamain.Functions() {
+		fns[fn.Name] = startFunction(t, bins[fn.Name], env)
+		t.Logf("%s init (process start to first /next): %s", fn.Name, fns[fn.Name].initTime.Round(100*time.Microsecond))
+	}
+	if n := ssm.Calls.Load(); n != int32(len(fns)) {
+		t.Errorf("SSM calls = %d, want one GetParameters per function init", n)
+	}
+
+	// api: share the scenario.
+	resp := fns["api"].invoke(t, fixture(t, "apigw-share.json", ""))
+	var shared struct{ ID, Issuer string }
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(body(t, resp), &shared) != nil || shared.ID == "" {
+		t.Fatalf("share via Lambda: %d %s", resp.StatusCode, body(t, resp))
+	}
+	if shared.Issuer != base+"/o/"+shared.ID {
+		t.Fatalf("issuer %q does not come from CAPLAB_BASE_URL (%s)", shared.Issuer, base)
+	}
+
+	for _, tc := range []struct{ fn, fixture string }{
+		{"token", "apigw-token.json"},
+		{"token", "apigw-token-base64.json"},
+		{"token", "apigw-token-basic-wrong.json"},
+		{"authorize", "apigw-authorize.json"},
+		{"api", "apigw-discovery.json"},
+	} {
+		t.Run(strings.TrimSuffix(tc.fixture, ".json"), func(t *testing.T) {
+			fn := map[string]lambdamain.Function{"token": lambdamain.Token, "authorize": lambdamain.Authorize, "api": lambdamain.API}[tc.fn]
+			ev := fixture(t, tc.fixture, shared.ID)
+			got := fns[tc.fn].invoke(t, ev)
+			lstatus, lheader, lbody := localAnswer(t, lambdamain.Build(fn, lenv, secrets, st, quietLogger()), ev)
+			gbody := body(t, got)
+			if got.StatusCode != lstatus {
+				t.Fatalf("Lambda status %d, local %d\nLambda: %s\nlocal: %s", got.StatusCode, lstatus, gbody, lbody)
+			}
+			if ct := got.Headers["Content-Type"]; ct != lheader.Get("Content-Type") {
+				t.Errorf("Content-Type: Lambda %q, local %q", ct, lheader.Get("Content-Type"))
+			}
+			if strings.HasPrefix(lheader.Get("Content-Type"), "application/json") {
+				var a, b oauthErr
+				json.Unmarshal(gbody, &a)
+				json.Unmarshal(lbody, &b)
+				if a != b {
+					t.Fatalf("error body: Lambda %+v, local %+v", a, b)
+				}
+				if tc.fn == "token" && (a.Error == "" || got.StatusCode < 400) {
+					t.Fatalf("token fixture should be refused: %d %s", got.StatusCode, gbody)
+				}
+				if tc.fixture == "apigw-discovery.json" && !bytes.Equal(gbody, lbody) {
+					t.Fatalf("discovery differs:\nLambda: %s\nlocal: %s", gbody, lbody)
+				}
+			}
+			if tc.fn == "token" && got.Headers["Cache-Control"] != "no-store" {
+				t.Errorf("token response Cache-Control = %q", got.Headers["Cache-Control"])
+			}
+			t.Logf("%s → %d %s", tc.fixture, got.StatusCode, strings.TrimSpace(string(gbody[:min(len(gbody), 160)])))
+		})
+	}
+
+	// A function refuses a route that belongs to another one.
+	resp = fns["api"].invoke(t, fixture(t, "apigw-token.json", shared.ID))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("api function answered a token request: %d", resp.StatusCode)
+	}
+}

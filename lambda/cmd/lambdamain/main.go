@@ -1,0 +1,105 @@
+// Package lambdamain is the shared body of caplab's AWS Lambda functions
+// (one small main per function under lambda/cmd/): configuration from the
+// environment, secrets from SSM Parameter Store (decrypted SecureStrings,
+// loaded once at init), the DynamoDB store, the shared http.Handler
+// (lambda/httpapi) behind a guard, and API Gateway HTTP API (payload 2.0)
+// events mapped to it by aws-lambda-go-api-proxy's httpadapter.
+//
+// Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc
+// -o bootstrap ./lambda/cmd/<name> (infra/Makefile), runtime provided.al2023.
+package lambdamain
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/store/dynamostore"
+)
+
+// Main initialises the function and hands it to the Lambda runtime; it
+// does not return. An init failure exits non-zero, which Lambda reports
+// as an init error (Runtime.ExitError) with the logged reason.
+func Main(fn Function) {
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	h, err := Init(ctx, fn, logger)
+	cancel()
+	if err != nil {
+		logger.Error("init failed", "function", fn.Name, "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(LambdaHandler(h))
+}
+
+// Init builds the function's http.Handler from the environment: AWS
+// config (the execution role's credentials and region), the SSM secrets,
+// the DynamoDB store and the shared handler restricted to fn's routes.
+func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, error) {
+	env, err := LoadEnv()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("aws config: %w", err)
+	}
+	ssmClient := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+		if env.SSMEndpoint != "" {
+			o.BaseEndpoint = aws.String(env.SSMEndpoint)
+		}
+	})
+	secrets, err := LoadSecrets(ctx, ssmClient, env)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(cfg, dynamostore.ClientOptions(env.DynamoEndpoint, nil))
+	st := dynamostore.New(db, env.Table)
+	return Build(fn, env, secrets, st, logger), nil
+}
+
+// Build assembles the guarded, route-restricted handler (also used by tests
+// to serve the very same handler over httptest).
+func Build(fn Function, env Env, secrets Secrets, st *dynamostore.Store, logger *slog.Logger) http.Handler {
+	api := httpapi.New(httpapi.Config{
+		BaseURL:    env.BaseURL,
+		SigningKey: secrets.SigningKey,
+		CookieKey:  secrets.CookieKey,
+		IDSalt:     env.IDSalt,
+		Logger:     logger,
+	}, GuardStore(st))
+	return Restrict(fn, Guard(api, st, logger))
+}
+
+// Restrict answers 404 for requests outside fn's routes.
+func Restrict(fn Function, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !fn.Serves(r.Method, r.URL.Path) {
+			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+			w.WriteHeader(http.StatusNotFound)
+			b, _ := json.Marshal(map[string]string{"error": "not_found", "error_description": "no such endpoint in function " + fn.Name})
+			w.Write(append(b, '\n'))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// LambdaHandler maps API Gateway HTTP API v2 events to h.
+func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	adapter := httpadapter.NewV2(h)
+	return adapter.ProxyWithContext
+}

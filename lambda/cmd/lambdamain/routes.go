@@ -1,0 +1,116 @@
+package lambdamain
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Route is one API Gateway HTTP API route: a method (or ANY) and a path in
+// API Gateway syntax ({param} for one segment, {proxy+} for the rest).
+// infra/template.yaml declares the same routes (checked by infra's tests).
+type Route struct{ Method, Path string }
+
+// Key is the API Gateway route key, e.g. "POST /o/{id}/services/oauth2/token".
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// Function is one Lambda function: its name (the cmd directory and the
+// build-<Logical> target) and the routes it serves. A request outside them
+// gets a 404 even if the shared handler knows the path, so each function
+// answers only for its own endpoints.
+type Function struct {
+	Name    string // authorize, token, api
+	Logical string // logical id in infra/template.yaml
+	Routes  []Route
+}
+
+// The functions. The callback (relay) function is added with the relay.
+var (
+	Authorize = Function{Name: "authorize", Logical: "AuthorizeFunction", Routes: []Route{
+		{"GET", "/o/{id}/services/oauth2/authorize"},
+		{"POST", "/o/{id}/services/oauth2/authorize"},
+	}}
+	Token = Function{Name: "token", Logical: "TokenFunction", Routes: []Route{
+		{"POST", "/o/{id}/services/oauth2/token"},
+		{"POST", "/o/{id}/services/oauth2/revoke"},
+		{"POST", "/o/{id}/services/oauth2/introspect"},
+		{"GET", "/o/{id}/services/oauth2/userinfo"},
+		{"POST", "/o/{id}/services/oauth2/userinfo"},
+		{"GET", "/o/{id}/id/{orgId}/{userId}"},
+		{"POST", "/o/{id}/id/{orgId}/{userId}"},
+		{"GET", "/o/{id}/services/data/{proxy+}"},
+	}}
+	API = Function{Name: "api", Logical: "ApiFunction", Routes: []Route{
+		{"POST", "/api/scenarios"},
+		{"GET", "/api/scenarios/{id}"},
+		{"POST", "/api/evaluate"},
+		{"GET", "/o/{id}/.well-known/openid-configuration"},
+		{"GET", "/.well-known/oauth-authorization-server/o/{id}"},
+		{"GET", "/o/{id}/id/keys"},
+		{"ANY", "/o/{id}/services/oauth2/{proxy+}"},
+	}}
+)
+
+// Functions lists every function, in build order.
+func Functions() []Function { return []Function{Authorize, Token, API} }
+
+// Serves reports whether method and path are routed to this function.
+// As in API Gateway, the most specific matching route of all functions
+// wins: a route without a greedy {proxy+} beats one with it, and more
+// literal segments beat fewer. So the api function's catch-all
+// /o/{id}/services/oauth2/{proxy+} never answers a token request.
+func (f Function) Serves(method, path string) bool {
+	owner, ok := RouteOwner(method, path)
+	return ok && owner.Name == f.Name
+}
+
+// RouteOwner returns the function whose route API Gateway would pick.
+func RouteOwner(method, path string) (Function, bool) {
+	best, bestScore := Function{}, -1
+	for _, fn := range Functions() {
+		for _, r := range fn.Routes {
+			if !(r.Method == "ANY" || r.Method == method || (method == http.MethodHead && r.Method == http.MethodGet)) || !matchPath(r.Path, path) {
+				continue
+			}
+			score := 0
+			if !strings.Contains(r.Path, "+}") {
+				score += 1000
+			}
+			for _, seg := range strings.Split(r.Path, "/") {
+				if seg != "" && !strings.HasPrefix(seg, "{") {
+					score += 10
+				}
+			}
+			if r.Method != "ANY" {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore = fn, score
+			}
+		}
+	}
+	return best, bestScore >= 0
+}
+
+// matchPath matches an API Gateway route path against a request path.
+func matchPath(pattern, path string) bool {
+	ps := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
+	xs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	for i, p := range ps {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "+}") {
+			return len(xs) > i && xs[i] != ""
+		}
+		if i >= len(xs) {
+			return false
+		}
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if p != xs[i] {
+			return false
+		}
+	}
+	return len(xs) == len(ps)
+}

@@ -1,0 +1,123 @@
+package relay
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Limits on callback parameters and form_post bodies.
+const (
+	maxFormBody  = 64 << 10
+	maxCodeLen   = 2048
+	maxErrorLen  = 256
+	maxErrorText = 2048
+)
+
+// callbackParams are the authorization-response parameters the callback
+// reads; anything else the authorization server adds is dropped.
+var callbackParams = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
+
+// callbackHandler receives the authorization response, claims its flow
+// once (R4), checks expiry (R5) and the issuer (R6), and forwards code or
+// error unchanged to the destination recorded at start (R1, R7) with a bare
+// 302, or 303 for a form_post (R8), ending in "#_" (R9). Anything wrong is
+// an error page, never a redirect (R11).
+func (h *handler) callbackHandler(w http.ResponseWriter, r *http.Request) outcome {
+	var raw string
+	status := http.StatusFound
+	switch r.Method {
+	case http.MethodGet:
+		raw = r.URL.RawQuery
+	case http.MethodPost:
+		status = http.StatusSeeOther
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if mt != "application/x-www-form-urlencoded" {
+			return fail(w, "", failBadRequest)
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBody))
+		if err != nil {
+			return fail(w, "", failBadRequest)
+		}
+		raw = string(body)
+	default:
+		return methodNotAllowed(w, "", "GET, POST")
+	}
+
+	// Everything that can be checked without the store is checked first,
+	// so a malformed request neither reaches the store nor burns a flow.
+	p, ok := params(raw, callbackParams...)
+	if !ok {
+		return fail(w, "", failBadRequest)
+	}
+	handle := p["state"]
+	if !validHandle(handle) {
+		return fail(w, "", failUnknownFlow)
+	}
+	if (p["code"] == "") == (p["error"] == "") ||
+		!plain(p["code"], maxCodeLen) || !plain(p["iss"], maxURLLen) ||
+		!plain(p["error"], maxErrorLen) || !plain(p["error_description"], maxErrorText) || !plain(p["error_uri"], maxErrorText) ||
+		p["code"] != "" && (p["error_description"] != "" || p["error_uri"] != "") {
+		return fail(w, "", failBadRequest)
+	}
+
+	now := h.now()
+	f, err := h.st.ClaimFlow(r.Context(), FlowID(handle), now)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return fail(w, "", failUnknownFlow)
+	case errors.Is(err, ErrAlreadyUsed):
+		return fail(w, f.Tenant, failReplayed)
+	case errors.Is(err, ErrExpired):
+		return fail(w, f.Tenant, failExpired)
+	case err != nil:
+		return h.storeFailure(r.Context(), w, "", err)
+	case !now.Before(f.ExpiresAt):
+		return fail(w, f.Tenant, failExpired) // whatever the store said
+	}
+	if iss, ok := p["iss"]; ok && iss != f.Issuer {
+		// Mix-up (R6): the response did not come from the issuer this
+		// flow was started for. The flow stays claimed.
+		return fail(w, f.Tenant, failIssuer)
+	}
+
+	// The destination is the one recorded at start, and must still be
+	// registered for the tenant under the same id.
+	t, err := h.st.GetTenant(r.Context(), f.Tenant)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return fail(w, f.Tenant, failDestRemoved)
+	case err != nil:
+		return h.storeFailure(r.Context(), w, f.Tenant, err)
+	}
+	d, ok := t.DestinationByID(f.DestinationID)
+	if !ok || d.URL != f.DestinationURL || !d.sound() {
+		return fail(w, f.Tenant, failDestRemoved)
+	}
+
+	redirect(w, status, forwardLocation(d.URL, f.ConsumerState, p))
+	if p["code"] != "" {
+		return outcome{f.Tenant, "forwarded"}
+	}
+	return outcome{f.Tenant, "forwarded_error"}
+}
+
+// forwardLocation is the destination with the response appended: code or
+// error (with its description and URI), the consumer's state and iss, each
+// unchanged when present and not empty (R7), then "#_" so the browser drops any fragment (R9).
+func forwardLocation(dest, consumerState string, p map[string]string) string {
+	v := url.Values{"state": {consumerState}}
+	for _, k := range []string{"code", "iss", "error", "error_description", "error_uri"} {
+		if val := p[k]; val != "" {
+			v.Set(k, val)
+		}
+	}
+	sep := "?"
+	if strings.Contains(dest, "?") {
+		sep = "&"
+	}
+	return dest + sep + v.Encode() + "#_"
+}

@@ -1,0 +1,254 @@
+// Package boltstore is the embedded store.Store: one bbolt file (under
+// .caplab/ for `caplab serve`). Every write is a bbolt read-write
+// transaction, which bbolt serialises, so single-use claims are atomic.
+package boltstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/caplab/caplab/lambda/store"
+)
+
+var (
+	bScenarios = []byte("scenarios")
+	bCodes     = []byte("codes")
+	bGrants    = []byte("grants")
+	bByScen    = []byte("approvals") // scenarioID \x00 createdAt \x00 grantID → grantID (interactive grants)
+	bTokens    = []byte("tokens")
+)
+
+// Store is a bbolt-backed store.
+type Store struct{ db *bolt.DB }
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating) the database file at path, creating its directory.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bScenarios, bCodes, bGrants, bByScen, bTokens} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+func (s *Store) Close() error { return s.db.Close() }
+
+func get[T any](tx *bolt.Tx, bucket []byte, key string) (T, error) {
+	var v T
+	data := tx.Bucket(bucket).Get([]byte(key))
+	if data == nil {
+		return v, store.ErrNotFound
+	}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return v, fmt.Errorf("boltstore: %s/%s: %w", bucket, key, err)
+	}
+	return v, nil
+}
+
+func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucket).Put([]byte(key), data)
+}
+
+func (s *Store) PutScenario(_ context.Context, sc store.Scenario) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bScenarios).Get([]byte(sc.ID)) != nil {
+			return nil
+		}
+		return put(tx, bScenarios, sc.ID, sc)
+	})
+}
+
+func (s *Store) GetScenario(_ context.Context, id string) (sc store.Scenario, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		sc, err = get[store.Scenario](tx, bScenarios, id)
+		return err
+	})
+	return sc, err
+}
+
+func (s *Store) PutCode(_ context.Context, c store.Code) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bCodes, c.Hash, c) })
+}
+
+func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (c store.Code, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c, err = get[store.Code](tx, bCodes, hash)
+		if err != nil {
+			return err
+		}
+		return store.CheckCode(c, now)
+	})
+	return c, err
+}
+
+func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (c store.Code, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		c, err = get[store.Code](tx, bCodes, hash)
+		switch {
+		case err != nil:
+			return err
+		case !c.UsedAt.IsZero():
+			return store.ErrAlreadyUsed
+		}
+		if err := store.CheckCode(c, now); err != nil {
+			return err
+		}
+		c.UsedAt = now
+		return put(tx, bCodes, hash, c)
+	})
+	return c, err
+}
+
+func scenKey(g store.Grant) []byte {
+	return []byte(g.ScenarioID + "\x00" + g.CreatedAt.UTC().Format("20060102150405.000000000") + "\x00" + g.ID)
+}
+
+func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		old, err := get[store.Grant](tx, bGrants, g.ID)
+		if err == nil && old.Interactive {
+			if err := tx.Bucket(bByScen).Delete(scenKey(old)); err != nil {
+				return err
+			}
+		}
+		if g.Interactive {
+			if err := tx.Bucket(bByScen).Put(scenKey(g), []byte(g.ID)); err != nil {
+				return err
+			}
+		}
+		return put(tx, bGrants, g.ID, g)
+	})
+}
+
+func (s *Store) GetGrant(_ context.Context, id string) (g store.Grant, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		g, err = get[store.Grant](tx, bGrants, id)
+		return err
+	})
+	return g, err
+}
+
+func (s *Store) ListApprovals(_ context.Context, scenarioID string) (out []store.Grant, err error) {
+	prefix := []byte(scenarioID + "\x00")
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bByScen).Cursor()
+		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+			g, err := get[store.Grant](tx, bGrants, string(v))
+			if err != nil {
+				return err
+			}
+			out = append(out, g)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		g, err := get[store.Grant](tx, bGrants, id)
+		if err != nil {
+			return err
+		}
+		if g.Status == store.GrantRevoked {
+			return nil
+		}
+		g.Status, g.RevokedWhy, g.RevokedAt = store.GrantRevoked, why, now
+		return put(tx, bGrants, id, g)
+	})
+}
+
+func (s *Store) PutToken(_ context.Context, t store.Token) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bTokens, t.Hash, t) })
+}
+
+func getToken(tx *bolt.Tx, hash string, now time.Time) (store.Token, error) {
+	t, err := get[store.Token](tx, bTokens, hash)
+	if err != nil {
+		return t, err
+	}
+	var gp *store.Grant
+	g, err := get[store.Grant](tx, bGrants, t.GrantID)
+	switch {
+	case err == nil:
+		gp = &g
+	case !errors.Is(err, store.ErrNotFound):
+		return t, err
+	}
+	return t, store.CheckToken(t, gp, now)
+}
+
+func (s *Store) GetToken(_ context.Context, hash string, now time.Time) (t store.Token, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		t, err = getToken(tx, hash, now)
+		return err
+	})
+	return t, err
+}
+
+func (s *Store) ClaimRefresh(_ context.Context, hash string, now time.Time) (t store.Token, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		t, err = getToken(tx, hash, now)
+		if err != nil {
+			return err
+		}
+		if !t.UsedAt.IsZero() {
+			return store.ErrAlreadyUsed
+		}
+		t.UsedAt, t.LastUsedAt = now, now
+		return put(tx, bTokens, hash, t)
+	})
+	return t, err
+}
+
+func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		t, err := get[store.Token](tx, bTokens, hash)
+		if err != nil {
+			return err
+		}
+		t.LastUsedAt = now
+		if !expiresAt.IsZero() {
+			t.ExpiresAt = expiresAt
+		}
+		return put(tx, bTokens, hash, t)
+	})
+}
+
+func (s *Store) RevokeToken(_ context.Context, hash string, _ time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		t, err := get[store.Token](tx, bTokens, hash)
+		if err != nil {
+			return err
+		}
+		t.Revoked = true
+		return put(tx, bTokens, hash, t)
+	})
+}

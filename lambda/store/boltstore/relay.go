@@ -1,0 +1,95 @@
+package boltstore
+
+import (
+	"context"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/caplab/caplab/lambda/relay"
+)
+
+// The relay's tenant registry and flows (relay.Store), in two buckets of
+// the same file, created on first write. Flows are keyed by the hash of
+// their handle (relay.FlowID); ClaimFlow is one read-write transaction,
+// which bbolt serialises, so exactly one of concurrent claims wins.
+var (
+	bRelayTenants = []byte("relayTenants")
+	bRelayFlows   = []byte("relayFlows")
+)
+
+var _ relay.Store = (*Store)(nil)
+
+// relayBucket returns the bucket in a read-write tx, creating it.
+func relayBucket(tx *bolt.Tx, name []byte) error {
+	_, err := tx.CreateBucketIfNotExists(name)
+	return err
+}
+
+// viewRelay runs fn in a read-only tx; a bucket not created yet reads as
+// empty.
+func (s *Store) viewRelay(name []byte, fn func(tx *bolt.Tx) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(name) == nil {
+			return relay.ErrNotFound
+		}
+		return fn(tx)
+	})
+}
+
+func (s *Store) PutTenant(_ context.Context, t relay.Tenant) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := relayBucket(tx, bRelayTenants); err != nil {
+			return err
+		}
+		return put(tx, bRelayTenants, t.ID, t)
+	})
+}
+
+func (s *Store) GetTenant(_ context.Context, id string) (t relay.Tenant, err error) {
+	err = s.viewRelay(bRelayTenants, func(tx *bolt.Tx) error {
+		t, err = get[relay.Tenant](tx, bRelayTenants, id)
+		return err
+	})
+	return t, err
+}
+
+func (s *Store) DeleteTenant(_ context.Context, id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bRelayTenants)
+		if b == nil || b.Get([]byte(id)) == nil {
+			return relay.ErrNotFound
+		}
+		return b.Delete([]byte(id))
+	})
+}
+
+func (s *Store) CreateFlow(_ context.Context, f relay.Flow) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := relayBucket(tx, bRelayFlows); err != nil {
+			return err
+		}
+		if tx.Bucket(bRelayFlows).Get([]byte(f.ID)) != nil {
+			return relay.ErrExists
+		}
+		return put(tx, bRelayFlows, f.ID, f)
+	})
+}
+
+func (s *Store) ClaimFlow(_ context.Context, id string, now time.Time) (f relay.Flow, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bRelayFlows) == nil {
+			return relay.ErrNotFound
+		}
+		f, err = get[relay.Flow](tx, bRelayFlows, id)
+		if err != nil {
+			return err
+		}
+		if err := relay.CheckFlow(f, now); err != nil {
+			return err
+		}
+		f.UsedAt = now
+		return put(tx, bRelayFlows, id, f)
+	})
+	return f, err
+}

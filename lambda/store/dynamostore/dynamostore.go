@@ -1,0 +1,733 @@
+// Package dynamostore is the DynamoDB store.Store: one table, single-table
+// design (security.md §4.2).
+//
+// Items (PK / SK):
+//
+//	SHARE#<scenario id> / META         shared scenario (doc: the JSON, binary); created with attribute_not_exists(PK)
+//	SHARE#<scenario id> / GRANT#<id>   index entry of an interactive grant (approval) under its scenario (ListApprovals: one Query)
+//	CODE#<sha256> / META               authorization code; used_at absent until claimed; ttl = exp + 30 min
+//	GRANT#<id> / META                  grant (token family); status active|revoked; no ttl
+//	TOKEN#<sha256> / META              access or refresh token (kind attribute); ttl = exp + 30 min when it expires
+//
+// Each item keeps its immutable fields as JSON in rec and its mutable
+// fields (used_at, grant_id, status, revoked, last_used_at, expires_at) as
+// top-level attributes, so every change is a single UpdateItem that never
+// rewrites the record. Times in records are RFC 3339 with nanoseconds (as
+// the embedded store's JSON); exp is the expiry in Unix nanoseconds for
+// conditions; ttl is epoch seconds for DynamoDB TTL. TTL deletes late (up
+// to days), so expiry is also checked in code on every read and in the
+// claim conditions.
+//
+// Concurrency and consistency:
+//   - Every read is strongly consistent (ConsistentRead): codes, tokens and
+//     grants are read right after another Lambda wrote them, and a claim's
+//     loser must see the winner's used_at.
+//   - ClaimCode and ClaimRefresh are one conditional UpdateItem
+//     (attribute_not_exists(used_at) and not expired, and for refresh
+//     tokens not revoked): of N concurrent claims DynamoDB lets exactly one
+//     through. Each claim writes a random claim_id; if the connection drops
+//     after DynamoDB applied it and the SDK retries, the retry's
+//     conditional failure carries our own claim_id and counts as the win
+//     (no self-inflicted "replay").
+//   - RevokeGrant is one UpdateItem on GRANT#<id>; GetToken and
+//     ClaimRefresh read the grant, so all its tokens die at once.
+//
+// Write order (the invariant for a failure mid-operation). The handler's
+// sequence through the plain interface is ClaimCode → PutGrant →
+// SetCodeGrant → PutToken…; a failure after the claim leaves a used code
+// with no tokens, and the client's retry reads as a replay. To avoid that,
+// this store also offers RedeemCode and RotateRefresh (see atomic.go):
+// one TransactWriteItems that claims the code (or refresh token) and writes
+// the grant, its index entry and the tokens together, so either all of it
+// exists or none of it does and the client may simply retry. A token is
+// never written before its grant (PutGrant, then tokens), and a token whose
+// grant is missing reads as revoked.
+//
+// Errors: store.ErrNotFound, ErrAlreadyUsed, ErrExpired and ErrRevoked as
+// in the contract; throttling that outlasts the SDK retryer, dropped
+// connections, 5xx and transaction conflicts become *UnavailableError
+// (errors.Is(err, ErrUnavailable); Temporary() true), which the handlers
+// answer with 503.
+package dynamostore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/caplab/caplab/lambda/store"
+)
+
+// API is the part of *dynamodb.Client the store uses (for fakes).
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store is a DynamoDB-backed store.Store.
+type Store struct {
+	db    API
+	table *string
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store over an existing table (see CreateTable and
+// infra/template.yaml). Build the client with ClientOptions for the tuned
+// retryer.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: aws.String(table)}
+}
+
+// Close does nothing: the SDK client holds no resources that need it.
+func (s *Store) Close() error { return nil }
+
+// MaxDocumentSize bounds a scenario document so its item stays under
+// DynamoDB's 400 KB item limit with room for the other attributes.
+const MaxDocumentSize = 380 << 10
+
+// ErrTooLarge is returned by PutScenario for a document over MaxDocumentSize.
+var ErrTooLarge = errors.New("dynamostore: scenario document too large for one DynamoDB item")
+
+// --- attribute helpers ---
+
+func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func nv(n int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)} }
+func bv(b []byte) types.AttributeValue { return &types.AttributeValueMemberB{Value: b} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: sv(pk), AttrSK: sv(sk)}
+}
+
+func tstr(t time.Time) string {
+	b, _ := t.MarshalText()
+	return string(b)
+}
+
+func getS(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func getB(item map[string]types.AttributeValue, name string) []byte {
+	if v, ok := item[name].(*types.AttributeValueMemberB); ok {
+		return v.Value
+	}
+	return nil
+}
+
+func getBool(item map[string]types.AttributeValue, name string) bool {
+	v, ok := item[name].(*types.AttributeValueMemberBOOL)
+	return ok && v.Value
+}
+
+func getTime(item map[string]types.AttributeValue, name string) (time.Time, error) {
+	var t time.Time
+	s := getS(item, name)
+	if s == "" {
+		return t, nil
+	}
+	if err := t.UnmarshalText([]byte(s)); err != nil {
+		return t, fmt.Errorf("dynamostore: attribute %s: %w", name, err)
+	}
+	return t, nil
+}
+
+func ttlAfter(t time.Time) types.AttributeValue { return nv(t.Add(UsedRowGrace).Unix()) }
+
+func newClaimID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (s *Store) get(ctx context.Context, op, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	if len(out.Item) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return out.Item, nil
+}
+
+// conditionFailed returns the ConditionalCheckFailedException in err, if any.
+func conditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ccf, true
+	}
+	return nil, false
+}
+
+// --- scenarios ---
+
+func (s *Store) PutScenario(ctx context.Context, sc store.Scenario) error {
+	if len(sc.Document) > MaxDocumentSize {
+		return ErrTooLarge
+	}
+	meta := sc
+	meta.Document = nil
+	rec, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: s.table,
+		Item: map[string]types.AttributeValue{
+			AttrPK: sv(prefixScenario + sc.ID), AttrSK: sv(skMeta),
+			attrType: sv("scenario"), attrRec: sv(string(rec)), attrDoc: bv(nonNil(sc.Document)),
+		},
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	if _, ok := conditionFailed(err); ok {
+		return nil // ids are content hashes: the first put wins, later ones are no-ops
+	}
+	return mapErr("PutScenario", err)
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func (s *Store) GetScenario(ctx context.Context, id string) (store.Scenario, error) {
+	item, err := s.get(ctx, "GetScenario", prefixScenario+id, skMeta)
+	if err != nil {
+		return store.Scenario{}, err
+	}
+	var sc store.Scenario
+	if err := json.Unmarshal([]byte(getS(item, attrRec)), &sc); err != nil {
+		return store.Scenario{}, fmt.Errorf("dynamostore: scenario %s: %w", id, err)
+	}
+	sc.Document = getB(item, attrDoc)
+	return sc, nil
+}
+
+// --- codes ---
+
+func codeItem(c store.Code) (map[string]types.AttributeValue, error) {
+	imm := c
+	imm.UsedAt, imm.GrantID = time.Time{}, ""
+	rec, err := json.Marshal(imm)
+	if err != nil {
+		return nil, err
+	}
+	item := map[string]types.AttributeValue{
+		AttrPK: sv(prefixCode + c.Hash), AttrSK: sv(skMeta),
+		attrType: sv("code"), attrRec: sv(string(rec)),
+		attrExp: nv(c.ExpiresAt.UnixNano()), AttrTTL: ttlAfter(c.ExpiresAt),
+		attrScenario: sv(c.ScenarioID), attrClient: sv(c.ClientID),
+	}
+	if !c.UsedAt.IsZero() {
+		item[attrUsedAt] = sv(tstr(c.UsedAt))
+	}
+	if c.GrantID != "" {
+		item[attrGrantID] = sv(c.GrantID)
+	}
+	return item, nil
+}
+
+func decodeCode(item map[string]types.AttributeValue) (store.Code, error) {
+	var c store.Code
+	if err := json.Unmarshal([]byte(getS(item, attrRec)), &c); err != nil {
+		return c, fmt.Errorf("dynamostore: code %s: %w", getS(item, AttrPK), err)
+	}
+	var err error
+	if c.UsedAt, err = getTime(item, attrUsedAt); err != nil {
+		return c, err
+	}
+	c.GrantID = getS(item, attrGrantID)
+	return c, nil
+}
+
+func (s *Store) PutCode(ctx context.Context, c store.Code) error {
+	item, err := codeItem(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: item})
+	return mapErr("PutCode", err)
+}
+
+func (s *Store) GetCode(ctx context.Context, hash string, now time.Time) (store.Code, error) {
+	item, err := s.get(ctx, "GetCode", prefixCode+hash, skMeta)
+	if err != nil {
+		return store.Code{}, err
+	}
+	c, err := decodeCode(item)
+	if err != nil {
+		return c, err
+	}
+	return c, store.CheckCode(c, now)
+}
+
+// codeClaimCondition: the code exists, was never claimed and has not
+// expired at :now.
+const codeClaimCondition = "attribute_exists(PK) AND attribute_not_exists(used_at) AND exp > :now"
+
+func (s *Store) ClaimCode(ctx context.Context, hash string, now time.Time) (store.Code, error) {
+	claim := newClaimID()
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           s.table,
+		Key:                 key(prefixCode+hash, skMeta),
+		UpdateExpression:    aws.String("SET used_at = :used, claim_id = :claim"),
+		ConditionExpression: aws.String(codeClaimCondition),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":used": sv(tstr(now)), ":claim": sv(claim), ":now": nv(now.UnixNano()),
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return decodeCode(out.Attributes)
+	}
+	ccf, ok := conditionFailed(err)
+	if !ok {
+		return store.Code{}, mapErr("ClaimCode", err)
+	}
+	return s.explainCodeClaim(ctx, hash, now, claim, ccf.Item)
+}
+
+// explainCodeClaim classifies a failed claim from the item as it was (the
+// condition failure's ALL_OLD, or a consistent read when the backend does
+// not return it): missing, already used (unless by our own retried
+// request), or expired.
+func (s *Store) explainCodeClaim(ctx context.Context, hash string, now time.Time, claim string, old map[string]types.AttributeValue) (store.Code, error) {
+	if len(old) == 0 {
+		item, err := s.get(ctx, "ClaimCode", prefixCode+hash, skMeta)
+		if err != nil {
+			return store.Code{}, err
+		}
+		old = item
+	}
+	c, err := decodeCode(old)
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case !c.UsedAt.IsZero() && getS(old, attrClaimID) == claim:
+		return c, nil // our own claim, applied before a dropped response
+	case !c.UsedAt.IsZero():
+		return c, store.ErrAlreadyUsed
+	case store.CheckCode(c, now) != nil:
+		return c, store.ErrExpired
+	}
+	return c, &UnavailableError{Op: "ClaimCode", Err: errors.New("condition failed on an unused, unexpired code")}
+}
+
+// --- grants ---
+
+func grantItems(g store.Grant) (grant, index map[string]types.AttributeValue, err error) {
+	imm := g
+	imm.Status, imm.RevokedWhy, imm.RevokedAt = "", "", time.Time{}
+	rec, err := json.Marshal(imm)
+	if err != nil {
+		return nil, nil, err
+	}
+	status := g.Status
+	if status == "" {
+		status = store.GrantActive
+	}
+	grant = map[string]types.AttributeValue{
+		AttrPK: sv(prefixGrant + g.ID), AttrSK: sv(skMeta),
+		attrType: sv("grant"), attrRec: sv(string(rec)), attrStatus: sv(status),
+		attrScenario: sv(g.ScenarioID), attrClient: sv(g.ClientID), attrCreated: nv(g.CreatedAt.UnixNano()),
+	}
+	if g.RevokedWhy != "" {
+		grant[attrWhy] = sv(g.RevokedWhy)
+	}
+	if !g.RevokedAt.IsZero() {
+		grant[attrRevokedAt] = sv(tstr(g.RevokedAt))
+	}
+	index = map[string]types.AttributeValue{
+		AttrPK: sv(prefixScenario + g.ScenarioID), AttrSK: sv(prefixGrant + g.ID),
+		attrType: sv("grantIndex"), attrGrantID: sv(g.ID), attrCreated: nv(g.CreatedAt.UnixNano()),
+	}
+	return grant, index, nil
+}
+
+func decodeGrant(item map[string]types.AttributeValue) (store.Grant, error) {
+	var g store.Grant
+	if err := json.Unmarshal([]byte(getS(item, attrRec)), &g); err != nil {
+		return g, fmt.Errorf("dynamostore: grant %s: %w", getS(item, AttrPK), err)
+	}
+	g.Status, g.RevokedWhy = getS(item, attrStatus), getS(item, attrWhy)
+	var err error
+	g.RevokedAt, err = getTime(item, attrRevokedAt)
+	return g, err
+}
+
+// grantPutCondition keeps a revocation sticky: a put may overwrite an
+// active grant, create a new one, or write a revoked one, but never turn a
+// revoked grant active again (a handler that read the grant before a
+// concurrent revocation and writes it back would otherwise undo it).
+const grantPutCondition = "attribute_not_exists(PK) OR #st <> :revoked OR :newst = :revoked"
+
+// PutGrant writes the grant; an interactive grant (an approval) also gets
+// its index entry under its scenario, in the same transaction, so
+// ListApprovals never misses an approval nor lists a missing one.
+func (s *Store) PutGrant(ctx context.Context, g store.Grant) error {
+	grant, index, err := grantItems(g)
+	if err != nil {
+		return err
+	}
+	put := &types.Put{
+		TableName: s.table, Item: grant,
+		ConditionExpression:      aws.String(grantPutCondition),
+		ExpressionAttributeNames: map[string]string{"#st": attrStatus},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":revoked": sv(store.GrantRevoked), ":newst": grant[attrStatus],
+		},
+	}
+	var revokedAlready bool
+	if g.Interactive {
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: []types.TransactWriteItem{{Put: put}, {Put: &types.Put{TableName: s.table, Item: index}}},
+		})
+		var tce *types.TransactionCanceledException
+		revokedAlready = errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
+			deref(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed"
+	} else {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
+			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
+		})
+		_, revokedAlready = conditionFailed(err)
+	}
+	if revokedAlready {
+		// The stored grant is revoked: update the record, keep the revocation.
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: s.table, Key: key(prefixGrant+g.ID, skMeta),
+			UpdateExpression: aws.String("SET rec = :rec, scenario_id = :scen, client_id = :client, created = :created"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":rec": grant[attrRec], ":scen": grant[attrScenario], ":client": grant[attrClient], ":created": grant[attrCreated],
+			},
+		})
+		if err == nil && g.Interactive {
+			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: index})
+		}
+	}
+	return mapErr("PutGrant", err)
+}
+
+func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
+	item, err := s.get(ctx, "GetGrant", prefixGrant+id, skMeta)
+	if err != nil {
+		return store.Grant{}, err
+	}
+	return decodeGrant(item)
+}
+
+// ListApprovals queries the scenario's index entries (consistent), then
+// reads the grants with BatchGetItem (consistent): the interactive ones,
+// oldest first (ties by id).
+func (s *Store) ListApprovals(ctx context.Context, scenarioID string) ([]store.Grant, error) {
+	var ids []string
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:              s.table,
+		ConsistentRead:         aws.Bool(true),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :g)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(prefixScenario + scenarioID), ":g": sv(prefixGrant),
+		},
+		ProjectionExpression: aws.String(attrGrantID),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, mapErr("ListApprovals", err)
+		}
+		for _, it := range page.Items {
+			ids = append(ids, getS(it, attrGrantID))
+		}
+	}
+	out := make([]store.Grant, 0, len(ids))
+	for chunk := range slices.Chunk(ids, 100) {
+		keys := make([]map[string]types.AttributeValue, len(chunk))
+		for i, id := range chunk {
+			keys[i] = key(prefixGrant+id, skMeta)
+		}
+		req := map[string]types.KeysAndAttributes{*s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				d, _ := fullJitter{base: RetryBaseDelay, max: RetryMaxBackoff}.BackoffDelay(attempt, nil)
+				if attempt > RetryMaxAttempts {
+					return nil, &UnavailableError{Op: "ListApprovals", Err: errors.New("unprocessed keys after retries")}
+				}
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return nil, mapErr("ListApprovals", ctx.Err())
+				}
+			}
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, mapErr("ListApprovals", err)
+			}
+			for _, it := range res.Responses[*s.table] {
+				g, err := decodeGrant(it)
+				if err != nil {
+					return nil, err
+				}
+				if g.Interactive {
+					out = append(out, g)
+				}
+			}
+			req = res.UnprocessedKeys
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.Grant) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// RevokeGrant is one conditional UpdateItem: only an active grant changes,
+// so the first reason and time are kept.
+func (s *Store) RevokeGrant(ctx context.Context, id, why string, now time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      key(prefixGrant+id, skMeta),
+		UpdateExpression:         aws.String("SET #st = :revoked, revoked_why = :why, revoked_at = :at"),
+		ConditionExpression:      aws.String("attribute_exists(PK) AND #st <> :revoked"),
+		ExpressionAttributeNames: map[string]string{"#st": attrStatus},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":revoked": sv(store.GrantRevoked), ":why": sv(why), ":at": sv(tstr(now)),
+		},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	ccf, ok := conditionFailed(err)
+	if !ok {
+		return mapErr("RevokeGrant", err)
+	}
+	old := ccf.Item
+	if len(old) == 0 { // backend without ALL_OLD on failure: read
+		if old, err = s.get(ctx, "RevokeGrant", prefixGrant+id, skMeta); err != nil {
+			return err
+		}
+	}
+	return nil // it exists, so it was revoked already
+}
+
+// --- tokens ---
+
+func tokenItem(t store.Token) (map[string]types.AttributeValue, error) {
+	imm := t
+	imm.ExpiresAt, imm.LastUsedAt, imm.UsedAt, imm.Revoked = time.Time{}, time.Time{}, time.Time{}, false
+	rec, err := json.Marshal(imm)
+	if err != nil {
+		return nil, err
+	}
+	item := map[string]types.AttributeValue{
+		AttrPK: sv(prefixToken + t.Hash), AttrSK: sv(skMeta),
+		attrType: sv("token"), attrRec: sv(string(rec)), attrKind: sv(t.Kind),
+		attrGrantID: sv(t.GrantID), attrScenario: sv(t.ScenarioID), attrClient: sv(t.ClientID),
+	}
+	if !t.ExpiresAt.IsZero() {
+		item[attrExpiresAt] = sv(tstr(t.ExpiresAt))
+		item[attrExp] = nv(t.ExpiresAt.UnixNano())
+		item[AttrTTL] = ttlAfter(t.ExpiresAt)
+	}
+	if !t.LastUsedAt.IsZero() {
+		item[attrLastUsed] = sv(tstr(t.LastUsedAt))
+	}
+	if !t.UsedAt.IsZero() {
+		item[attrUsedAt] = sv(tstr(t.UsedAt))
+	}
+	if t.Revoked {
+		item[attrRevoked] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	return item, nil
+}
+
+func decodeToken(item map[string]types.AttributeValue) (store.Token, error) {
+	var t store.Token
+	if err := json.Unmarshal([]byte(getS(item, attrRec)), &t); err != nil {
+		return t, fmt.Errorf("dynamostore: token %s: %w", getS(item, AttrPK), err)
+	}
+	var err error
+	if t.ExpiresAt, err = getTime(item, attrExpiresAt); err != nil {
+		return t, err
+	}
+	if t.LastUsedAt, err = getTime(item, attrLastUsed); err != nil {
+		return t, err
+	}
+	if t.UsedAt, err = getTime(item, attrUsedAt); err != nil {
+		return t, err
+	}
+	t.Revoked = getBool(item, attrRevoked)
+	return t, nil
+}
+
+func (s *Store) PutToken(ctx context.Context, t store.Token) error {
+	item, err := tokenItem(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: item})
+	return mapErr("PutToken", err)
+}
+
+// getToken reads a token and then its grant (both consistent) and applies
+// the read rules.
+func (s *Store) getToken(ctx context.Context, op, hash string, now time.Time) (store.Token, error) {
+	item, err := s.get(ctx, op, prefixToken+hash, skMeta)
+	if err != nil {
+		return store.Token{}, err
+	}
+	t, err := decodeToken(item)
+	if err != nil {
+		return t, err
+	}
+	return t, s.checkToken(ctx, op, t, now)
+}
+
+func (s *Store) checkToken(ctx context.Context, op string, t store.Token, now time.Time) error {
+	var gp *store.Grant
+	gitem, err := s.get(ctx, op, prefixGrant+t.GrantID, skMeta)
+	switch {
+	case err == nil:
+		g, err := decodeGrant(gitem)
+		if err != nil {
+			return err
+		}
+		gp = &g
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	return store.CheckToken(t, gp, now)
+}
+
+func (s *Store) GetToken(ctx context.Context, hash string, now time.Time) (store.Token, error) {
+	return s.getToken(ctx, "GetToken", hash, now)
+}
+
+// refreshClaimCondition: the token exists, was never claimed, is not
+// revoked and has not expired at :now (tokens without expiry have no exp).
+const refreshClaimCondition = "attribute_exists(PK) AND attribute_not_exists(used_at) AND " +
+	"(attribute_not_exists(revoked) OR revoked = :false) AND (attribute_not_exists(exp) OR exp > :now)"
+
+func (s *Store) ClaimRefresh(ctx context.Context, hash string, now time.Time) (store.Token, error) {
+	t, err := s.getToken(ctx, "ClaimRefresh", hash, now)
+	if err != nil {
+		return t, err
+	}
+	if !t.UsedAt.IsZero() {
+		return t, store.ErrAlreadyUsed
+	}
+	claim := newClaimID()
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           s.table,
+		Key:                 key(prefixToken+hash, skMeta),
+		UpdateExpression:    aws.String("SET used_at = :used, last_used_at = :used, claim_id = :claim"),
+		ConditionExpression: aws.String(refreshClaimCondition),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":used": sv(tstr(now)), ":claim": sv(claim), ":now": nv(now.UnixNano()),
+			":false": &types.AttributeValueMemberBOOL{Value: false},
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if err == nil {
+		return decodeToken(out.Attributes)
+	}
+	ccf, ok := conditionFailed(err)
+	if !ok {
+		return t, mapErr("ClaimRefresh", err)
+	}
+	return s.explainRefreshClaim(ctx, hash, now, claim, ccf.Item)
+}
+
+func (s *Store) explainRefreshClaim(ctx context.Context, hash string, now time.Time, claim string, old map[string]types.AttributeValue) (store.Token, error) {
+	if len(old) == 0 {
+		item, err := s.get(ctx, "ClaimRefresh", prefixToken+hash, skMeta)
+		if err != nil {
+			return store.Token{}, err
+		}
+		old = item
+	}
+	t, err := decodeToken(old)
+	if err != nil {
+		return t, err
+	}
+	switch {
+	case !t.UsedAt.IsZero() && getS(old, attrClaimID) == claim:
+		return t, nil // our own claim, applied before a dropped response
+	case !t.UsedAt.IsZero():
+		return t, store.ErrAlreadyUsed
+	}
+	if err := store.CheckToken(t, &store.Grant{Status: store.GrantActive}, now); err != nil {
+		return t, err
+	}
+	return t, &UnavailableError{Op: "ClaimRefresh", Err: errors.New("condition failed on an unused, live token")}
+}
+
+func (s *Store) TouchToken(ctx context.Context, hash string, now, expiresAt time.Time) error {
+	expr := "SET last_used_at = :now"
+	vals := map[string]types.AttributeValue{":now": sv(tstr(now))}
+	if !expiresAt.IsZero() {
+		expr += ", expires_at = :exat, exp = :exp, #ttl = :ttl"
+		vals[":exat"], vals[":exp"], vals[":ttl"] = sv(tstr(expiresAt)), nv(expiresAt.UnixNano()), ttlAfter(expiresAt)
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName: s.table, Key: key(prefixToken+hash, skMeta),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: vals,
+	}
+	if !expiresAt.IsZero() {
+		in.ExpressionAttributeNames = map[string]string{"#ttl": AttrTTL}
+	}
+	_, err := s.db.UpdateItem(ctx, in)
+	if _, ok := conditionFailed(err); ok {
+		return store.ErrNotFound
+	}
+	return mapErr("TouchToken", err)
+}
+
+func (s *Store) RevokeToken(ctx context.Context, hash string, _ time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table, Key: key(prefixToken+hash, skMeta),
+		UpdateExpression:          aws.String("SET revoked = :true"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":true": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	if _, ok := conditionFailed(err); ok {
+		return store.ErrNotFound
+	}
+	return mapErr("RevokeToken", err)
+}

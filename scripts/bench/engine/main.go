@@ -1,0 +1,70 @@
+// Command engine benchmarks the six-event scenario with and without fix
+// search, which package policy's BenchmarkEvaluateSixEvents (fixes on)
+// covers only half of. It is built twice from this one source, natively and
+// for GOOS=js GOARCH=wasm (run under Node by go_js_wasm_exec), and prints
+// `go test -bench` lines that scripts/bench/report reads:
+//
+//	go run ./scripts/bench/engine -benchtime 200x
+//	GOOS=js GOARCH=wasm go build -o engine.wasm ./scripts/bench/engine
+//	go_js_wasm_exec engine.wasm -benchtime 200x
+//
+// Timing and allocation counting are testing.Benchmark's, with a fixed
+// iteration count so that a run is bounded.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/caplab/caplab/policy"
+)
+
+// sixEventPreset is the preset policy's BenchmarkEvaluateSixEvents uses.
+const sixEventPreset = "refresh-token-idle-expiry"
+
+func main() {
+	testing.Init()
+	benchtime := flag.String("benchtime", "200x", "iterations per benchmark (NNNx) or a duration")
+	preset := flag.String("preset", sixEventPreset, "the six-event preset")
+	flag.Parse()
+	if err := flag.Set("test.benchtime", *benchtime); err != nil {
+		fmt.Fprintln(os.Stderr, "engine: -benchtime:", err)
+		os.Exit(2)
+	}
+	data, ok := policy.Preset(*preset)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "engine: no preset", *preset)
+		os.Exit(1)
+	}
+	s, err := policy.Decode(data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "engine: preset does not decode:", err)
+		os.Exit(1)
+	}
+	if n := len(s.Events); n != 6 {
+		fmt.Fprintf(os.Stderr, "engine: preset %s has %d events; want 6\n", *preset, n)
+		os.Exit(1)
+	}
+	fmt.Printf("goos: %s\ngoarch: %s\npkg: github.com/caplab/caplab/scripts/bench/engine\n", runtime.GOOS, runtime.GOARCH)
+	for _, fixes := range []bool{false, true} {
+		name := "noFixes"
+		if fixes {
+			name = "withFixes"
+		}
+		r := testing.Benchmark(func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				policy.Evaluate(s, policy.Options{NoFixes: !fixes})
+			}
+		})
+		if r.N == 0 {
+			fmt.Fprintln(os.Stderr, "engine: benchmark", name, "did not run")
+			os.Exit(1)
+		}
+		fmt.Printf("BenchmarkSixEvents/%s\t%s\t%s\n", name, r.String(), r.MemString())
+	}
+	fmt.Println("PASS")
+}

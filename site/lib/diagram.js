@@ -1,0 +1,170 @@
+// Sequence diagram of one event: lanes Browser, Client app, Salesforce (the
+// login host) and, when the callback goes through one, the Relay; each arrow
+// carries the request or the response. Drawn as SVG by the page.
+
+const NS = 'http://www.w3.org/2000/svg';
+
+function el(name, attrs = {}, text) {
+  const e = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+
+// usesRelay: caplab models the intermediate-redirect relay by its
+// registered callback URL; a callback whose host or path names a relay.
+export function relayURL(url) {
+  try {
+    const u = new URL(url);
+    return /(^|[.-])relay([.-]|$)/.test(u.hostname) || /\/relay(\/|$)/.test(u.pathname);
+  } catch { return false; }
+}
+
+function orgOf(scenario, ev) {
+  const orgs = scenario.orgs || [];
+  return orgs.find((o) => o.name === ev.org) || orgs[0] || {};
+}
+
+export function loginHost(scenario, ev) {
+  const org = orgOf(scenario, ev);
+  const label = org.myDomain || String(org.name || 'org').toLowerCase().replace(/[^a-z0-9]/g, '') || 'org';
+  const sandbox = org.type === 'sandbox';
+  let host = ev.host || (sandbox || org.type === 'scratch' ? 'test' : 'login');
+  if (host === 'login') return 'login.salesforce.com';
+  if (host === 'test') return 'test.salesforce.com';
+  if (host === 'myDomain') return `${label}${sandbox ? '.sandbox' : ''}.my.salesforce.com`;
+  try { return new URL(host).host; } catch { return host; }
+}
+
+function appOf(scenario, ev) {
+  const apps = scenario.apps || [];
+  return apps.find((a) => a.name === ev.app) || (apps.length === 1 ? apps[0] : null);
+}
+
+function query(params) {
+  return Object.entries(params).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${v}`).join('&');
+}
+
+function pathOf(url) {
+  try { const u = new URL(url); return u.pathname + u.search + u.hash; } catch { return url; }
+}
+
+// messages lists the arrows of one event: [from, to, title, detail].
+export function messages(scenario, ev, res) {
+  const app = appOf(scenario, ev);
+  const appName = app ? app.name : 'client';
+  const callback = ev.redirectUri ?? (app && app.oauth && (app.oauth.callbackUrls || [])[0]) ?? '';
+  const relay = relayURL(callback) || relayURL(res.response?.location || '');
+  const status = res.httpStatus ? `${res.httpStatus} ` : '';
+  const resp = res.response || {};
+  const body = resp.body || (res.outcome === 'granted' ? 'OK' : [res.error, res.errorDescription].filter(Boolean).join(': '));
+  const m = [];
+  switch (ev.do) {
+    case 'authorize': {
+      const type = ev.flow === 'userAgent' ? 'token' : 'code';
+      m.push(['Browser', 'Salesforce', 'GET /services/oauth2/authorize',
+        query({ response_type: type, client_id: ev.clientId || `‹consumer key of ${appName}›`, redirect_uri: callback, scope: ev.scope, state: ev.state,
+          code_challenge: ev.pkce ? '‹S256›' : undefined })]);
+      const loggedIn = (res.trace || []).some((s) => /^(user\.|consent|app\.permittedUsers)/.test(s.rule) && s.outcome !== 'skip');
+      if (loggedIn) {
+        m.push(['Salesforce', 'Browser', '200 login page, then approval', ev.user ? `user ${ev.user}` : '']);
+        m.push(['Browser', 'Salesforce', 'POST login; approval', ev.consent ? `decision=${ev.consent}` : 'approval remembered or pre-authorized']);
+      }
+      if (res.delivery === 'redirect' || res.delivery === 'redirectFragment') {
+        const loc = resp.location || '';
+        m.push(['Salesforce', 'Browser', `${status}Location`, loc]);
+        if (relay) {
+          m.push(['Browser', 'Relay', `GET ${pathOf(loc).split(/[?#]/)[0] || '/'}`, pathOf(loc)]);
+          m.push(['Relay', 'Browser', '302 Location: the consumer org’s destination', 'same code/error, state and iss forwarded']);
+          m.push(['Browser', 'Client app', 'GET destination', res.outcome === 'granted' ? `${type} delivered` : 'error delivered']);
+        } else {
+          m.push(['Browser', 'Client app', `GET ${pathOf(loc)}`, res.delivery === 'redirectFragment' ? 'the fragment stays in the browser' : '']);
+        }
+      } else {
+        m.push(['Salesforce', 'Browser', `${status}${res.delivery === 'errorPage' ? 'Salesforce error page' : res.delivery}`, body]);
+      }
+      break;
+    }
+    case 'token': {
+      const grant = ev.grant || 'authorization_code';
+      const wire = { jwt_bearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer', device: 'device_code', token_exchange: 'urn:ietf:params:oauth:grant-type:token-exchange' }[grant] || grant;
+      m.push(['Client app', 'Salesforce', 'POST /services/oauth2/token', query({ grant_type: wire, client_id: ev.clientId || `‹${appName}›`,
+        client_secret: ev.clientSecret, code_verifier: ev.codeVerifier, username: grant === 'password' ? ev.user : undefined, password: ev.password })]);
+      m.push(['Salesforce', 'Client app', `${status}${res.delivery === 'json' ? 'application/json' : res.delivery}`, body]);
+      break;
+    }
+    case 'revoke':
+      m.push(['Client app', 'Salesforce', 'POST /services/oauth2/revoke', `token=‹${ev.token || 'access'} token of ${ev.use || 'the latest grant'}›`]);
+      m.push(['Salesforce', 'Client app', `${status}`.trim() || 'response', body]);
+      break;
+    case 'api':
+      m.push(['Client app', 'Salesforce', 'GET /services/data/', `Authorization: Bearer ‹${ev.use ? 'token of ' + ev.use : 'latest token'}›`]);
+      m.push(['Salesforce', 'Client app', `${status}${res.delivery}`, body]);
+      break;
+    case 'soapLogin':
+      m.push(['Client app', 'Salesforce', 'POST /services/Soap/u/ login()', `username=${ev.user || ''} password=‹${ev.password || 'correct'}›${ev.securityToken ? '+token' : ''}`]);
+      m.push(['Salesforce', 'Client app', `${status}${res.delivery === 'soapFault' ? 'SOAP fault' : 'loginResponse'}`, body]);
+      break;
+    case 'outboundMessage':
+      m.push(['Salesforce', 'Client app', 'POST outbound message (SOAP)', res.issued?.sessionId ? 'notification with SessionId' : 'notification without a session ID']);
+      m.push(['Client app', 'Salesforce', '200 Ack', '']);
+      break;
+    case 'visualforceSession':
+      m.push(['Browser', 'Salesforce', `GET ${ev.context === 'lightning' ? '/lightning/… (Lightning page)' : '/apex/… (Visualforce page)'}`, ev.user ? `as ${ev.user}` : '']);
+      m.push(['Salesforce', 'Browser', `${status}page with {!$Api.Session_ID}`, body]);
+      m.push(['Browser', 'Client app', 'page script calls out', res.issued?.sessionId ? 'with the session ID' : 'no usable session ID']);
+      break;
+    case 'admin':
+      m.push(['Salesforce', 'Salesforce', `Setup: ${ev.action || 'change'}`, body]);
+      break;
+    case 'wait':
+      m.push(['Salesforce', 'Salesforce', `time passes: ${ev.for || ''}`, '']);
+      break;
+  }
+  return { messages: m, relay, host: loginHost(scenario, ev), appName };
+}
+
+export function sequenceSVG(scenario, ev, res) {
+  const { messages: msgs, relay, host, appName } = messages(scenario, ev, res);
+  const lanes = relay ? ['Browser', 'Relay', 'Client app', 'Salesforce'] : ['Browser', 'Client app', 'Salesforce'];
+  const sub = { Browser: 'user agent', 'Client app': appName, Salesforce: host, Relay: 'registered callback' };
+  const W = 720, laneW = W / lanes.length, top = 64, step = 58;
+  const x = (lane) => laneW * lanes.indexOf(lane) + laneW / 2;
+  const H = top + msgs.length * step + 24;
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'seq',
+    'aria-label': `Sequence of event ${res.event + 1}: ` + msgs.map(([f, t, title]) => `${f} to ${t}: ${title}`).join('; ') });
+  const defs = el('defs');
+  const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '8', markerHeight: '8', orient: 'auto-start-reverse' });
+  marker.append(el('path', { d: 'M0,0 L10,5 L0,10 z', class: 'seq-head' }));
+  defs.append(marker);
+  svg.append(defs);
+  for (const lane of lanes) {
+    const cx = x(lane);
+    svg.append(el('line', { x1: cx, y1: 46, x2: cx, y2: H - 8, class: 'seq-life' }));
+    svg.append(el('rect', { x: cx - laneW / 2 + 8, y: 4, width: laneW - 16, height: 40, rx: 6, class: `seq-lane seq-lane-${lane.replace(/ /g, '').toLowerCase()}` }));
+    svg.append(el('text', { x: cx, y: 21, class: 'seq-lane-name' }, lane));
+    svg.append(el('text', { x: cx, y: 36, class: 'seq-lane-sub' }, clip(sub[lane] || '', Math.floor(laneW / 7))));
+  }
+  msgs.forEach(([from, to, title, detail], i) => {
+    const y = top + i * step + 30;
+    const g = el('g', { class: 'seq-msg' + (i === msgs.length - 1 && from === 'Salesforce' ? ` seq-${res.outcome}` : '') });
+    g.append(el('title', {}, `${i + 1}. ${from} → ${to}: ${title}${detail ? '\n' + detail : ''}`));
+    if (from === to) {
+      const cx = x(from);
+      g.append(el('path', { d: `M${cx},${y - 14} h40 v16 h-38`, class: 'seq-arrow', 'marker-end': 'url(#arrow)' }));
+      g.append(el('text', { x: cx + 48, y: y - 8, class: 'seq-title', 'text-anchor': 'start' }, `${i + 1}. ${clip(title, 60)}`));
+      if (detail) g.append(el('text', { x: cx + 48, y: y + 8, class: 'seq-detail', 'text-anchor': 'start' }, clip(detail, 70)));
+    } else {
+      const x1 = x(from), x2 = x(to);
+      const dir = Math.sign(x2 - x1);
+      g.append(el('line', { x1, y1: y, x2: x2 - dir * 2, y2: y, class: 'seq-arrow' + (from === 'Salesforce' || (from === 'Relay' && to === 'Browser') ? ' seq-return' : ''), 'marker-end': 'url(#arrow)' }));
+      const mid = (x1 + x2) / 2, span = Math.abs(x2 - x1);
+      g.append(el('text', { x: mid, y: y - 20, class: 'seq-title' }, `${i + 1}. ${clip(title, Math.floor(span / 6.6))}`));
+      if (detail) g.append(el('text', { x: mid, y: y - 6, class: 'seq-detail' }, clip(detail, Math.floor(span / 6))));
+    }
+    svg.append(g);
+  });
+  return svg;
+}
