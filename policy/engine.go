@@ -11,8 +11,10 @@ const EngineVersion = "0.1.0"
 type Options struct {
 	// Now is the clock at the first event when the scenario has no "now".
 	Now time.Time
-	// NoFixes skips fix search (used while verifying fixes).
+	// NoFixes skips fix search (faster while a scenario is being edited).
 	NoFixes bool
+	// verifying: a fix-verification run needs outcomes, not rendered responses.
+	verifying bool
 }
 
 // Evaluate replays the scenario's timeline and predicts Salesforce's answer
@@ -70,10 +72,11 @@ type evaluator struct {
 	s      *Scenario // the scenario as it is at the current event; copied before admin changes
 	copied bool
 	st     *state
+	quiet  bool // skip rendering responses (fix verification)
 }
 
 func newEvaluator(s *Scenario, opt Options) *evaluator {
-	e := &evaluator{s: s, st: newState(startTime(s, opt), len(s.Events))}
+	e := &evaluator{s: s, st: newState(startTime(s, opt), len(s.Events)), quiet: opt.verifying}
 	// Approvals given before the timeline starts (the user's approvedApps).
 	for _, o := range s.Orgs {
 		for _, u := range o.Users {
@@ -108,7 +111,7 @@ func (e *evaluator) mutable() *Scenario {
 func (e *evaluator) event(i int) eventOutcome {
 	ev := &e.s.Events[i]
 	res := EventResult{Event: i, ID: ev.ID, Do: ev.Do, At: e.st.now.Format(time.RFC3339), Delivery: DeliverNone, Trace: []TraceStep{}}
-	r := &request{s: e.s, st: e.st, ev: ev, evIx: i, res: &res, now: e.st.now, orgIx: -1, appIx: -1, userIx: -1, instIx: -1}
+	r := &request{s: e.s, st: e.st, ev: ev, evIx: i, res: &res, now: e.st.now, orgIx: -1, appIx: -1, userIx: -1, instIx: -1, quiet: e.quiet}
 	switch ev.Do {
 	case "authorize":
 		authorize(r)
@@ -131,6 +134,9 @@ func (e *evaluator) event(i int) eventOutcome {
 	}
 	if res.Outcome == "" {
 		res.Outcome = Denied
+	}
+	if e.quiet {
+		res.Response = nil
 	}
 	res.Risk = riskFor(ev, &res)
 	return eventOutcome{res, r.candidates}

@@ -30,11 +30,15 @@ func addFixes(s *Scenario, opt Options, res *Result, candidates [][]Fix) {
 				return
 			}
 		}
-		res.Results[i].Fixes = verifiedFixes(doc, i, candidates[i], opt)
+		res.Results[i].Fixes = verifiedFixes(s, doc, i, candidates[i], opt)
 	}
 }
 
-func verifiedFixes(doc []byte, event int, candidates []Fix, opt Options) []Fix {
+// verifiedFixes searches breadth-first: single changes first, then a change
+// extended by what the next failing rule suggests. Candidates are tried on
+// Go values (patchStruct); a winner is re-applied as a JSON Patch to the
+// document and fully decoded, so what is offered applies as is.
+func verifiedFixes(s *Scenario, doc []byte, event int, candidates []Fix, opt Options) []Fix {
 	budget := maxFixEvaluations
 	var found []Fix
 	seen := map[string]bool{}
@@ -48,18 +52,16 @@ func verifiedFixes(doc []byte, event int, candidates []Fix, opt Options) []Fix {
 		}
 		seen[key] = true
 		budget--
-		patched, ops, err := applyPatch(doc, c.Patch)
-		if err != nil {
+		s2, err := patchStruct(s, c.Patch)
+		if err != nil || event >= len(s2.Events) || !referencesValid(s2) {
 			continue
 		}
-		s2, ok := decodePatched(patched)
-		if !ok || event >= len(s2.Events) {
-			continue
-		}
-		res2, cand2 := evaluateThrough(s2, Options{Now: opt.Now, NoFixes: true}, event)
+		res2, cand2 := evaluateThrough(s2, Options{Now: opt.Now, NoFixes: true, verifying: true}, event)
 		if res2.Results[event].Outcome == Granted {
-			c.Patch = ops
-			found = append(found, c)
+			if ops, ok := confirmFix(doc, c.Patch, event, opt); ok {
+				c.Patch = ops
+				found = append(found, c)
+			}
 			continue
 		}
 		if len(c.Patch) >= maxFixDepth*2 {
@@ -74,6 +76,28 @@ func verifiedFixes(doc []byte, event int, candidates []Fix, opt Options) []Fix {
 	}
 	slices.SortStableFunc(found, func(a, b Fix) int { return len(a.Patch) - len(b.Patch) })
 	return found
+}
+
+// confirmFix applies the fix as a real JSON Patch to the scenario document
+// and decodes the result with every check: the offered patch (with omitted
+// members spelled out) applies as is and leaves a valid scenario. That it
+// flips the event was shown on the Go values; the tests re-check it through
+// this JSON path for every fix they see.
+func confirmFix(doc []byte, ops []PatchOp, event int, opt Options) ([]PatchOp, bool) {
+	patched, applied, err := applyPatch(doc, ops)
+	if err != nil {
+		return nil, false
+	}
+	s, ok := decodePatched(patched)
+	return applied, ok && event < len(s.Events)
+}
+
+// referencesValid runs the decoder's cross-reference checks (names of
+// orgs, apps, users, permission sets) on a patched scenario.
+func referencesValid(s *Scenario) bool {
+	d := &decoding{}
+	d.crossCheck(s)
+	return len(d.probs) == 0
 }
 
 func patchKey(ops []PatchOp) string {

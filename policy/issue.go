@@ -59,7 +59,9 @@ func (r *request) grantIssued(a *artefact, channel string) {
 	} else if a.code != nil {
 		is.Scope = strings.Join(a.code.grant.scopes, " ")
 	}
-	r.res.Response = r.successResponse(a)
+	if !r.quiet {
+		r.res.Response = r.successResponse(a)
+	}
 }
 
 func containsScope(scopes []string, s string) bool {
@@ -204,6 +206,9 @@ func withParams(base, sep string, q url.Values) string {
 
 // denialResponse renders a denial in its channel.
 func (r *request) denialResponse() *Response {
+	if r.quiet {
+		return nil
+	}
 	res := r.res
 	switch res.Delivery {
 	case DeliverRedirect, DeliverRedirectFragment:

@@ -162,5 +162,7 @@ const (
 	LiveErrInvalidSessionID        = errInvalidSessionID
 	LiveDescSessionExpired         = descSessionExpired
 	LiveDescLoginFailed            = descLoginFailed
+	LiveErrImmediate               = errImmediate
+	LiveDescImmediate              = descImmediate
 	LiveAuthCodeLifetime           = authCodeLifetime
 )

@@ -14,6 +14,12 @@ import (
 // missing member is rewritten to the equivalent valid operation, and the
 // rewritten patch is returned so what is offered applies as is.
 func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
+	if len(ops) > 1 {
+		// Most patches apply as written: one parse of the document.
+		if next, err := applyAll(doc, ops); err == nil {
+			return next, ops, nil
+		}
+	}
 	out := make([]PatchOp, 0, len(ops))
 	for i, op := range ops {
 		next, err := applyOne(doc, op)
@@ -40,6 +46,23 @@ func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
 		out = append(out, op)
 	}
 	return doc, out, nil
+}
+
+func applyAll(doc []byte, ops []PatchOp) ([]byte, error) {
+	for _, op := range ops {
+		if op.Value == nil && (op.Op == "add" || op.Op == "replace" || op.Op == "test") {
+			return nil, fmt.Errorf("null value: apply one by one")
+		}
+	}
+	b, err := json.Marshal(ops)
+	if err != nil {
+		return nil, err
+	}
+	p, err := jsonpatch.DecodePatch(b)
+	if err != nil {
+		return nil, err
+	}
+	return p.Apply(doc)
 }
 
 func applyOne(doc []byte, op PatchOp) ([]byte, error) {

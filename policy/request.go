@@ -32,6 +32,7 @@ type request struct {
 	granted     []string
 	approvedNow bool
 	candidates  []Fix
+	quiet       bool // fix verification: outcomes only
 }
 
 func (r *request) deny(d *denial) {
