@@ -42,6 +42,11 @@ test-wasm: wasm
 fuzz:
 	$(GO) test -run XXX -fuzz FuzzDecode -fuzztime 30s ./policy/
 	$(GO) test -run XXX -fuzz FuzzID18 -fuzztime 10s ./policy/
+	$(GO) test -run XXX -fuzz FuzzTokenForm -fuzztime 20s -fuzzminimizetime 5s ./lambda/httpapi/
+	$(GO) test -run XXX -fuzz FuzzAuthorizeQuery -fuzztime 20s ./lambda/httpapi/
+	$(GO) test -run XXX -fuzz FuzzScenarioAPI -fuzztime 20s -fuzzminimizetime 5s ./lambda/httpapi/
+	$(GO) test -run XXX -fuzz FuzzStart -fuzztime 15s ./lambda/relay/
+	$(GO) test -run XXX -fuzz FuzzCallback -fuzztime 15s ./lambda/relay/
 
 bench: wasm
 	./scripts/bench.sh

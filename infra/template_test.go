@@ -220,7 +220,7 @@ func flatten(b []byte) []byte {
 func TestIAMLeastPrivilege(t *testing.T) {
 	tmpl := raw(t)
 	storeActions := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true,
-		"dynamodb:Query": true, "dynamodb:BatchGetItem": true}
+		"dynamodb:Query": true, "dynamodb:BatchGetItem": true, "dynamodb:DeleteItem": true}
 	var docs []any
 	for name, r := range tmpl.GetAllIAMRoleResources() {
 		if len(r.ManagedPolicyArns) > 0 {

@@ -6,6 +6,10 @@
 //
 //   node scripts/bench-oidc-provider.mjs [--port 0] [--target out.json] [--max-seconds 600]
 //
+// The in-memory adapter is the library's LRU of 1000 entries: the benchmark
+// runs the refresh-token load before issuing thousands of other tokens, or
+// the seeded refresh token would be evicted (scripts/bench.sh).
+//
 // One confidential client (client_secret_basic) may use the
 // client_credentials and refresh_token grants. Its refresh token is seeded
 // through the provider's own models, as the authorization-code grant would
@@ -18,8 +22,8 @@
 //
 // When it listens it writes the target file for scripts/bench/load (token
 // and introspection endpoints, client, refresh token) and prints
-// "ready <port>" on stdout. It stops on SIGTERM/SIGINT, when its stdin
-// closes, or after --max-seconds, whichever comes first.
+// "ready <port>" on stdout. It stops on SIGTERM/SIGINT or after
+// --max-seconds, whichever comes first.
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -100,6 +104,14 @@ const base = `http://${HOST}:${port}`;
 const provider = new Provider(base, configuration());
 handler = provider.callback();
 
+// Say why a request failed (the first few), for the benchmark's logs.
+let reported = 0;
+for (const event of ['grant.error', 'introspection.error', 'server_error']) {
+  provider.on(event, (_ctx, err) => {
+    if (reported++ < 5) console.error(`bench-oidc-provider: ${event}: ${err.message} ${err.error_detail ?? ''}`);
+  });
+}
+
 // Seed the refresh token through the models (see the header comment).
 async function seedRefreshToken() {
   const client = await provider.Client.find(clientId);
@@ -148,6 +160,4 @@ function stop(why) {
 }
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
-process.stdin.on('end', () => stop('stdin closed'));
-process.stdin.resume();
 setTimeout(() => stop('max-seconds'), Number(args['max-seconds']) * 1000).unref();

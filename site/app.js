@@ -383,8 +383,21 @@ function renderLesson() {
   const s = state.scenario || {};
   $('#scenario-title').textContent = s.title || 'Untitled scenario';
   $('#scenario-lesson').textContent = s.lesson || '';
-  $('#scenario-lesson').hidden = !s.lesson;
+  const lesson = $('#scenario-lesson');
+  lesson.hidden = !s.lesson;
+  lesson.classList.add('clamped');
+  const more = $('#lesson-more');
+  more.setAttribute('aria-expanded', 'false');
+  more.textContent = 'Read the whole lesson';
+  more.hidden = !s.lesson || lesson.scrollHeight <= lesson.clientHeight + 2;
 }
+
+$('#lesson-more').addEventListener('click', () => {
+  const lesson = $('#scenario-lesson');
+  const open = lesson.classList.toggle('clamped') === false;
+  $('#lesson-more').setAttribute('aria-expanded', String(open));
+  $('#lesson-more').textContent = open ? 'Show less' : 'Read the whole lesson';
+});
 
 // ---------------------------------------------------------------- presets
 

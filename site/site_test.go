@@ -199,6 +199,12 @@ func openPage(t testing.TB, base, path string) *page {
 			if err != nil {
 				return
 			}
+			// A failed POST /api/scenarios is how the page learns that no
+			// server is there (it falls back to a fragment link); the
+			// browser logs that 404 itself.
+			if strings.Contains(msg.URL, "/api/scenarios") || strings.Contains(msg.Text, "/api/scenarios") {
+				continue
+			}
 			if msg.Type == chromedp.ConsoleError || msg.IsException() {
 				p.mu.Lock()
 				p.console = append(p.console, string(msg.Type)+": "+msg.Text)
@@ -251,7 +257,8 @@ func eval[T any](p *page, expr string) T {
 func (p *page) poll(expr, what string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
-		p.t.Fatalf("waiting for %s: %v", what, err)
+		detail, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector('#status')?.textContent + ' | ' + (document.querySelector('#detail')?.innerText ?? '').slice(0, 1500)`))
+		p.t.Fatalf("waiting for %s: %v\npage: %s", what, err, detail)
 	}
 }
 
@@ -296,6 +303,13 @@ func (p *page) setField(ptr, value string) {
 	}
 	p.act("form edit "+ptr, chromedp.SetValue(chromedp.CSS(sel), value),
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(e => e.dispatchEvent(new Event(e.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true})))(document.querySelector(%q))`, sel)))
+}
+
+// selectEvent clicks an event in the timeline and waits for its detail.
+func (p *page) selectEvent(i int) {
+	p.t.Helper()
+	p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#timeline li[data-event="%d"] button`, i))))
+	p.poll(fmt.Sprintf(`document.querySelector('#timeline li.selected')?.dataset.event === '%d' && document.querySelector('#detail-title')?.textContent.startsWith('Event %d')`, i, i+1), fmt.Sprintf("event %d to be selected", i+1))
 }
 
 type shownEvent struct {
@@ -394,8 +408,7 @@ func TestPresets(t *testing.T) {
 		if !shotDenied {
 			for j, r := range want.Results {
 				if r.Outcome == policy.Denied && len(r.Fixes) > 0 {
-					p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#timeline li[data-event="%d"] button`, j))))
-					p.poll(fmt.Sprintf(`document.querySelector('#detail-title')?.textContent.startsWith('Event %d')`, j+1), "the event detail")
+					p.selectEvent(j)
 					p.screenshot("denied-event")
 					shotDenied = true
 					break
@@ -428,7 +441,7 @@ func TestFormPolicyChangeAndFix(t *testing.T) {
 	if len(want.Results[0].Fixes) == 0 {
 		t.Fatalf("the engine offers no fix")
 	}
-	p.do(chromedp.Click(chromedp.CSS(`#timeline li[data-event="0"] button`)))
+	p.selectEvent(0)
 	p.poll(`!!document.querySelector('#detail .apply')`, "the fixes")
 	p.screenshot("fixes")
 	p.act("apply fix", chromedp.Click(chromedp.CSS(`#detail .apply[data-fix="0"]`)))
@@ -460,7 +473,7 @@ func TestApplyFixEveryPreset(t *testing.T) {
 		}
 		tried++
 		p.pickPreset(ps.Name)
-		p.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#timeline li[data-event="%d"] button`, ev))))
+		p.selectEvent(ev)
 		p.poll(`!!document.querySelector('#detail .apply[data-fix="0"]')`, "the fixes of "+ps.Name)
 		p.act("apply fix in "+ps.Name, chromedp.Click(chromedp.CSS(`#detail .apply[data-fix="0"]`)))
 		if got := p.timeline()[ev]; got.Outcome != policy.Granted {
@@ -641,7 +654,7 @@ func TestSettingLink(t *testing.T) {
 		t.Fatalf("focus is on %q, want the Permitted Users field", got)
 	}
 	// A setting with no form field opens the JSON tab at its line.
-	p.do(chromedp.Evaluate[chromedp.Void](`window.__caplab.focusSetting('/events/0/state')`))
+	p.do(chromedp.Evaluate[chromedp.Void](`window.__caplab.focusSetting('/events/0/expect/outcome')`))
 	if !eval[bool](p, `!document.querySelector('#json-panel').hidden && document.activeElement === document.querySelector('#json-panel textarea')`) {
 		t.Fatalf("a setting outside the form did not open the JSON tab")
 	}

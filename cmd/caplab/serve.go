@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/store/boltstore"
 )
 
@@ -99,10 +101,32 @@ func newServer(c serveConfig) (*http.Server, func(), error) {
 	if c.site != "" {
 		cfg.Site = http.FileServer(http.Dir(c.site))
 	}
-	h := httpapi.LogRequests(c.log, httpapi.New(cfg, st))
+	adminKey, err := relayAdminKey(c.data)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/relay/", relay.New(relay.Config{AdminKey: adminKey, CallbackURL: base + relay.PathCallback, Logger: c.log}, st))
+	mux.Handle("/", httpapi.New(cfg, st))
+	h := httpapi.LogRequests(c.log, mux)
 	srv := &http.Server{Addr: c.addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	return srv, func() { st.Close() }, nil
+}
+
+// relayAdminKey is the relay admin API's key: $CAPLAB_RELAY_ADMIN_KEY, else
+// a random key kept in the data directory (read it from there to register
+// tenants; it is never logged).
+func relayAdminKey(data string) (string, error) {
+	if k := os.Getenv(relay.EnvAdminKey); k != "" {
+		return k, nil
+	}
+	b, err := loadOrCreateSecret(filepath.Join(data, "relay-admin-key"))
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:32]), nil
 }
 
 // loadOrCreateSecret reads 32 random bytes from path, creating them once.

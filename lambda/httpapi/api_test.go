@@ -87,7 +87,9 @@ func TestShareAPI(t *testing.T) {
 	}
 	// Real-looking secrets are refused, naming the JSON path.
 	for path, mut := range map[string]func(m map[string]any){
-		"/apps/0/oauth/consumerKey": func(m map[string]any) { appOAuth(m, 0)["consumerKey"] = "3MVG9A2kN3Bn17huXZp1OQhPe8y4_ozAQZZCKxsWbef9GjSnHGOunHSwhnY1BWz_5vHkTL9BeLMriIX8ElfXl" },
+		"/apps/0/oauth/consumerKey": func(m map[string]any) {
+			appOAuth(m, 0)["consumerKey"] = "3MVG9A2kN3Bn17huXZp1OQhPe8y4_ozAQZZCKxsWbef9GjSnHGOunHSwhnY1BWz_5vHkTL9BeLMriIX8ElfXl"
+		},
 		"/lesson": func(m map[string]any) {
 			m["lesson"] = "paste 00D5g000004XyZa!AQ4AQFNTYXfVm3jx5K2rO6.8pKqUJz0tWwNM_2NSiJfR7m8G5vVfx here"
 		},

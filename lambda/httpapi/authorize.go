@@ -129,6 +129,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.decide(w, r, o, p, user, "", false)
 		return
 	}
+	if p.immediate {
+		// immediate=true forbids showing a login page.
+		s.redirectError(w, r, o, p, p.redirectURI, "", policy.LiveErrImmediate, policy.LiveDescImmediate, false)
+		return
+	}
 	s.showLogin(w, o, p, "", "")
 }
 

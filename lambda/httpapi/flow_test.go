@@ -22,7 +22,7 @@ import (
 func oauthConfig(e *env, style oauth2.AuthStyle) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID: clientID, ClientSecret: clientSecret, RedirectURL: callback,
-		Scopes: []string{"api", "refresh_token", "openid"},
+		Scopes:   []string{"api", "refresh_token", "openid"},
 		Endpoint: oauth2.Endpoint{AuthURL: e.endpoint("authorize"), TokenURL: e.endpoint("token"), AuthStyle: style},
 	}
 }
@@ -212,7 +212,9 @@ func TestJWTBearer(t *testing.T) {
 		st, _, m := postForm(t, e.endpoint("token"), url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {assertion}}, "", "")
 		return st, m
 	}
-	good := func() string { return signAssertion(t, clientID, username, "https://login.salesforce.com", time.Now().Add(3*time.Minute), key) }
+	good := func() string {
+		return signAssertion(t, clientID, username, "https://login.salesforce.com", time.Now().Add(3*time.Minute), key)
+	}
 	if st, m := jwtGrant(good()); st != 400 || m["error"] != "invalid_grant" || m["error_description"] != "user hasn't approved this consumer" {
 		t.Fatalf("before approval: %d %v", st, m)
 	}

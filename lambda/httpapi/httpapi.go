@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/caplab/caplab/lambda/store"
+	"github.com/caplab/caplab/policy"
 )
 
 // Config configures the handler.
@@ -104,8 +105,18 @@ func (s *Server) routes() {
 
 	if s.cfg.Site != nil {
 		m.HandleFunc("GET /s/{id}", s.serveIndex)
-		m.Handle("GET /", s.cfg.Site)
+		m.HandleFunc("/", s.serveSite)
 	}
+}
+
+// serveSite serves the playground's static files (GET and HEAD only).
+func (s *Server) serveSite(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSON(w, http.StatusMethodNotAllowed, apiError{Error: "method_not_allowed", Message: r.Method + " is not allowed here"})
+		return
+	}
+	s.cfg.Site.ServeHTTP(w, r)
 }
 
 // serveIndex serves the playground page for a shared scenario.
@@ -135,5 +146,11 @@ func (s *Server) issuer(id string) string { return s.cfg.BaseURL + "/o/" + id }
 // handleOAuthFallback answers unknown OAuth paths and wrong methods.
 func (s *Server) handleOAuthFallback(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
+	allow := map[string]string{"authorize": "GET, POST", "token": "POST", "revoke": "POST", "introspect": "POST", "userinfo": "GET, POST"}
+	if a, ok := allow[r.PathValue("rest")]; ok {
+		w.Header().Set("Allow", a)
+		writeJSON(w, http.StatusMethodNotAllowed, oauthError{policy.LiveErrInvalidRequest, "use " + a})
+		return
+	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found", "error_description": "no such endpoint: " + r.Method + " " + r.URL.Path})
 }

@@ -24,11 +24,11 @@ const minParityEvents = 60
 
 // artefact is what an event handed out, as the live org gave it.
 type artefact struct {
-	skipped                 bool // the engine issued something the live test could not obtain
+	skipped                  bool // the engine issued something the live test could not obtain
 	code, verifier, redirect string
-	clientID                string
-	access, refresh         string
-	session                 bool
+	clientID                 string
+	access, refresh          string
+	session                  bool
 }
 
 // TestPresetParity walks every preset over HTTP: each event the live org
@@ -94,6 +94,7 @@ func parityPreset(t *testing.T, name string) (int, map[string]int) {
 	compared := 0
 	arts := make([]*artefact, len(sc.Events))
 	stop := ""
+	browsers := map[string]*browser{} // one per user: login sessions persist
 	skip := func(i int, why string) {
 		skips[why]++
 		t.Logf("event %d (%s %s%s): skipped: %s", i, sc.Events[i].Do, sc.Events[i].Flow, sc.Events[i].Grant, why)
@@ -139,7 +140,16 @@ func parityPreset(t *testing.T, name string) (int, map[string]int) {
 			e.clock.Advance(d)
 			continue
 		case ev.Do == "authorize":
-			got, art = liveAuthorize(t, e, sc, ev, app)
+			b := browsers[ev.User]
+			if b == nil && ev.Immediate {
+				skip(i, "immediate=true needs a browser already logged in as the user")
+				continue
+			}
+			if b == nil {
+				b = e.browser()
+				browsers[ev.User] = b
+			}
+			got, art = liveAuthorize(t, e, b, sc, ev, app)
 		case ev.Do == "token" && ev.Grant == "authorization_code":
 			a, ok := used(i, func(a *artefact, _ policy.EventResult) bool { return a.code != "" })
 			if !ok {
@@ -385,7 +395,7 @@ func passwordFor(u *policy.User, ev policy.Event) string {
 	return pw + tok
 }
 
-func liveAuthorize(t *testing.T, e *env, sc *policy.Scenario, ev policy.Event, app *policy.App) (outcome, *artefact) {
+func liveAuthorize(t *testing.T, e *env, b *browser, sc *policy.Scenario, ev policy.Event, app *policy.App) (outcome, *artefact) {
 	q := url.Values{"response_type": {"code"}, "client_id": {firstNonEmptyStr(ev.ClientID, keyOf(app))}}
 	if ev.Flow == "userAgent" {
 		q.Set("response_type", "token")
@@ -417,7 +427,7 @@ func liveAuthorize(t *testing.T, e *env, sc *policy.Scenario, ev policy.Event, a
 	if ev.Consent == "deny" {
 		decision = "deny"
 	}
-	p := e.browser().authorize(e.endpoint("authorize")+"?"+q.Encode(), u.Username, firstNonEmptyStr(u.Password, "password"), decision)
+	p := b.authorize(e.endpoint("authorize")+"?"+q.Encode(), u.Username, firstNonEmptyStr(u.Password, "password"), decision)
 	if p.location == "" {
 		return outcome{status: p.status, channel: policy.DeliverErrorPage, body: html.UnescapeString(p.body)}, nil
 	}

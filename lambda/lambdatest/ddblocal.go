@@ -63,6 +63,7 @@ type DynamoDBLocal struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Port     int
 	cmd      *exec.Cmd
+	exited   chan struct{} // closed when java has exited
 	logs     *lockedBuffer
 	stopOnce sync.Once
 }
@@ -115,9 +116,9 @@ func startDynamoDBLocal(root string, wait time.Duration) (*DynamoDBLocal, error)
 		if err := d.cmd.Start(); err != nil {
 			return nil, fmt.Errorf("start java: %w", err)
 		}
-		exited := make(chan struct{})
-		go func() { d.cmd.Wait(); close(exited) }()
-		if err := waitReady(d.Endpoint, wait, exited); err != nil {
+		d.exited = make(chan struct{})
+		go func() { d.cmd.Wait(); close(d.exited) }()
+		if err := waitReady(d.Endpoint, wait, d.exited); err != nil {
 			d.Stop()
 			lastErr = fmt.Errorf("%w\njava output:\n%s", err, d.logs.String())
 			continue
@@ -160,15 +161,9 @@ func (d *DynamoDBLocal) Stop() {
 		}
 		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 		d.cmd.Process.Kill()
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
-			if d.cmd.ProcessState != nil {
-				return
-			}
-			if err := syscall.Kill(d.cmd.Process.Pid, 0); err != nil {
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
+		select {
+		case <-d.exited:
+		case <-time.After(10 * time.Second):
 		}
 	})
 }

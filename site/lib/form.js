@@ -136,7 +136,7 @@ export class FormEditor {
   select(label, ptr, options, { hint, defaultLabel = 'Default', structural = false } = {}) {
     const v = getAt(this.scenario, ptr);
     const sel = h('select', { dataset: { ptr } },
-      defaultLabel === null ? null : h('option', { value: '' }, `(${defaultLabel})`),
+      defaultLabel === null ? null : h('option', { value: '' }, defaultLabel),
       options.map(([val, lab]) => h('option', { value: val, selected: v === val }, lab)));
     if (v !== undefined && !options.some(([val]) => val === v)) sel.append(h('option', { value: v, selected: true }, String(v)));
     sel.addEventListener('change', () => {
@@ -219,7 +219,7 @@ export class FormEditor {
     const v = getAt(this.scenario, ptr) || '';
     const [kind, dur = ''] = v.split(':');
     const m = /^(\d+(?:\.\d+)?)(h|d|mo)$/.exec(dur);
-    const sel = h('select', { dataset: { ptr } }, h('option', { value: '' }, '(Default: valid until revoked)'),
+    const sel = h('select', { dataset: { ptr } }, h('option', { value: '' }, 'Default: valid until revoked'),
       REFRESH_POLICY.map(([val, lab]) => h('option', { value: val, selected: kind === val }, lab)));
     const n = h('input', { type: 'text', inputmode: 'numeric', class: 'n', value: m ? m[1] : dur, 'aria-label': 'N', size: 4 });
     const unit = h('select', { 'aria-label': 'Unit' }, [['h', 'Hour(s)'], ['d', 'Day(s)'], ['mo', 'Month(s)']].map(([u, l]) => h('option', { value: u, selected: (m ? m[2] : 'd') === u }, l)),
@@ -293,7 +293,7 @@ export class FormEditor {
       out.push(this.section(`app-${i}`, `Connected App · ${app.name || 'unnamed'}`, [
         h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
           this.text('Connected App Name', b + '/name'),
-          this.select('Kind', b + '/kind', [['connectedApp', 'Connected App'], ['externalClientApp', 'External Client App']], { defaultLabel: 'Connected App' }),
+          this.select('Kind', b + '/kind', [['connectedApp', 'Connected App'], ['externalClientApp', 'External Client App']], { defaultLabel: 'Connected App (default)' }),
           this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
           this.select('Distribution', b + '/distribution', DISTRIBUTION, { defaultLabel: 'Default: not distributed' }),
           this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
@@ -376,7 +376,7 @@ export class FormEditor {
           const up = `${b}/users/${k}`;
           return this.listItem(`User: ${u.username || '?'}`, up, [
             this.text('Username', up + '/username'),
-            this.select('Profile', up + '/profile', profiles.map((p) => [p, p]), { defaultLabel: 'none' }),
+            this.select('Profile', up + '/profile', profiles.map((p) => [p, p]), { defaultLabel: '(no profile)' }),
             this.set('Permission Set Assignments', up + '/permissionSets', permsets),
             this.tri('Active', up + '/active', { defaultHint: 'Default: active' }),
             this.tri('Has a password', up + '/hasPassword', { defaultHint: 'Default: yes', hint: 'Users created without a password (e.g. by SSO provisioning) cannot approve an app' }),
@@ -427,11 +427,11 @@ export class FormEditor {
     const ptr = `${b}/${k}`;
     const label = EVENT_LABELS[k] || k;
     if (EVENT_BOOLS.has(k)) return this.tri(label, ptr, { defaultHint: 'not sent' });
-    if (EVENT_ENUMS[k]) return this.select(label, ptr, EVENT_ENUMS[k].map((v) => [v, v]), { defaultLabel: k === 'do' ? null : 'default', structural: k === 'do' });
+    if (EVENT_ENUMS[k]) return this.select(label, ptr, EVENT_ENUMS[k].map((v) => [v, v]), { defaultLabel: k === 'do' ? null : '(default)', structural: k === 'do' });
     const list = { user: 'usernames', sendAsUser: 'usernames' }[k];
-    if (k === 'app' && lists.apps.length) return this.select(label, ptr, lists.apps.map((a) => [a, a]), { defaultLabel: 'the only app' });
-    if (k === 'org' && lists.orgs.length) return this.select(label, ptr, lists.orgs.map((a) => [a, a]), { defaultLabel: 'the only org' });
-    if (k === 'use') return this.select(label, ptr, lists.ids.filter((id) => id !== ev.id).map((a) => [a, a]), { defaultLabel: 'latest' });
+    if (k === 'app' && lists.apps.length) return this.select(label, ptr, lists.apps.map((a) => [a, a]), { defaultLabel: '(the only app)' });
+    if (k === 'org' && lists.orgs.length) return this.select(label, ptr, lists.orgs.map((a) => [a, a]), { defaultLabel: '(the only org)' });
+    if (k === 'use') return this.select(label, ptr, lists.ids.filter((id) => id !== ev.id).map((a) => [a, a]), { defaultLabel: '(the latest)' });
     const credential = ['clientSecret', 'codeVerifier', 'password', 'securityToken'].includes(k);
     return this.text(label, ptr, { list, mono: true, placeholder: credential ? 'correct | wrong | missing | literal' : k === 'host' ? 'login | test | myDomain | https://…' : undefined });
   }

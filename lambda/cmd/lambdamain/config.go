@@ -10,43 +10,59 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/caplab/caplab/lambda/relay"
 )
 
 // Environment variables (set by infra/template.yaml).
 const (
-	EnvTable           = "CAPLAB_TABLE"              // DynamoDB table name
-	EnvBaseURL         = "CAPLAB_BASE_URL"           // public base URL; issuers are BASE/o/{id}
-	EnvSigningKeyParam = "CAPLAB_SIGNING_KEY_PARAM"  // SSM SecureString: RSA private key, PEM
-	EnvCookieKeyParam  = "CAPLAB_COOKIE_KEY_PARAM"   // SSM SecureString: base64 of ≥32 random bytes
-	EnvIDSalt          = "CAPLAB_ID_SALT"            // optional share-id salt
-	EnvDynamoEndpoint  = "CAPLAB_DYNAMODB_ENDPOINT"  // tests only: DynamoDB Local on 127.0.0.1
-	EnvSSMEndpoint     = "CAPLAB_SSM_ENDPOINT"       // tests only: a fake SSM on 127.0.0.1
+	EnvTable           = "CAPLAB_TABLE"                 // DynamoDB table name
+	EnvBaseURL         = "CAPLAB_BASE_URL"              // public base URL; issuers are BASE/o/{id}
+	EnvSigningKeyParam = "CAPLAB_SIGNING_KEY_PARAM"     // SSM SecureString: RSA private key, PEM
+	EnvCookieKeyParam  = "CAPLAB_COOKIE_KEY_PARAM"      // SSM SecureString: base64 of ≥32 random bytes
+	EnvIDSalt          = "CAPLAB_ID_SALT"               // optional share-id salt
+	EnvRelayAdminParam = "CAPLAB_RELAY_ADMIN_KEY_PARAM" // relay: SSM SecureString with the admin key (optional: no admin API)
+	EnvDynamoEndpoint  = "CAPLAB_DYNAMODB_ENDPOINT"     // tests only: DynamoDB Local on 127.0.0.1
+	EnvSSMEndpoint     = "CAPLAB_SSM_ENDPOINT"          // tests only: a fake SSM on 127.0.0.1
 )
 
 // Env is the function's configuration from its environment.
 type Env struct {
 	Table, BaseURL, SigningKeyParam, CookieKeyParam, IDSalt string
+	RelayCallbackURL, RelayAdminKeyParam, RelayFlowTTL      string // the callback (relay) function
 	DynamoEndpoint, SSMEndpoint                             string
 }
 
-// LoadEnv reads and checks the environment. The issuer and public base URL
-// come only from here, never from a request's Host header.
-func LoadEnv() (Env, error) {
+// LoadEnv reads and checks fn's environment. The issuer, the public base
+// URL and the relay's callback URL come only from here, never from a
+// request's Host header.
+func LoadEnv(fn Function) (Env, error) {
 	e := Env{
 		Table: os.Getenv(EnvTable), BaseURL: strings.TrimSuffix(os.Getenv(EnvBaseURL), "/"),
 		SigningKeyParam: os.Getenv(EnvSigningKeyParam), CookieKeyParam: os.Getenv(EnvCookieKeyParam),
-		IDSalt: os.Getenv(EnvIDSalt), DynamoEndpoint: os.Getenv(EnvDynamoEndpoint), SSMEndpoint: os.Getenv(EnvSSMEndpoint),
+		IDSalt:           os.Getenv(EnvIDSalt),
+		RelayCallbackURL: os.Getenv(relay.EnvCallbackURL), RelayAdminKeyParam: os.Getenv(EnvRelayAdminParam),
+		RelayFlowTTL:   os.Getenv(relay.EnvFlowTTL),
+		DynamoEndpoint: os.Getenv(EnvDynamoEndpoint), SSMEndpoint: os.Getenv(EnvSSMEndpoint),
+	}
+	need := map[string]string{EnvTable: e.Table, EnvBaseURL: e.BaseURL}
+	if fn.Relay {
+		need[relay.EnvCallbackURL] = e.RelayCallbackURL
+	} else {
+		need[EnvSigningKeyParam], need[EnvCookieKeyParam] = e.SigningKeyParam, e.CookieKeyParam
 	}
 	var missing []string
-	for name, v := range map[string]string{EnvTable: e.Table, EnvBaseURL: e.BaseURL, EnvSigningKeyParam: e.SigningKeyParam, EnvCookieKeyParam: e.CookieKeyParam} {
+	for name, v := range need {
 		if v == "" {
 			missing = append(missing, name)
 		}
 	}
+	slices.Sort(missing)
 	if len(missing) > 0 {
 		return e, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
 	}
@@ -85,8 +101,9 @@ func isLoopbackURL(s string) bool {
 
 // Secrets are the function's keys, from SSM Parameter Store.
 type Secrets struct {
-	SigningKey *rsa.PrivateKey
-	CookieKey  []byte
+	SigningKey    *rsa.PrivateKey // live-org functions
+	CookieKey     []byte          // live-org functions
+	RelayAdminKey string          // callback function; empty: admin API off
 }
 
 // SSMAPI is the part of the SSM client LoadSecrets uses.
@@ -94,11 +111,19 @@ type SSMAPI interface {
 	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
 }
 
-// LoadSecrets fetches both SecureString parameters, decrypted, in one call.
-func LoadSecrets(ctx context.Context, client SSMAPI, e Env) (Secrets, error) {
-	out, err := client.GetParameters(ctx, &ssm.GetParametersInput{
-		Names: []string{e.SigningKeyParam, e.CookieKeyParam}, WithDecryption: aws.Bool(true),
-	})
+// LoadSecrets fetches the function's SecureString parameters, decrypted,
+// in one call.
+func LoadSecrets(ctx context.Context, client SSMAPI, fn Function, e Env) (Secrets, error) {
+	var names []string
+	if fn.Relay {
+		if e.RelayAdminKeyParam == "" {
+			return Secrets{}, nil
+		}
+		names = []string{e.RelayAdminKeyParam}
+	} else {
+		names = []string{e.SigningKeyParam, e.CookieKeyParam}
+	}
+	out, err := client.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
 	if err != nil {
 		return Secrets{}, fmt.Errorf("ssm GetParameters: %w", err)
 	}
@@ -110,6 +135,13 @@ func LoadSecrets(ctx context.Context, client SSMAPI, e Env) (Secrets, error) {
 		vals[aws.ToString(p.Name)] = aws.ToString(p.Value)
 	}
 	var s Secrets
+	if fn.Relay {
+		s.RelayAdminKey = strings.TrimSpace(vals[e.RelayAdminKeyParam])
+		if len(s.RelayAdminKey) < relay.MinAdminKeyLen {
+			return s, fmt.Errorf("%s: the relay admin key must be at least %d characters", e.RelayAdminKeyParam, relay.MinAdminKeyLen)
+		}
+		return s, nil
+	}
 	if s.SigningKey, err = ParseSigningKey(vals[e.SigningKeyParam]); err != nil {
 		return s, fmt.Errorf("%s: %w", e.SigningKeyParam, err)
 	}

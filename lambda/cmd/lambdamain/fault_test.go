@@ -72,8 +72,8 @@ func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
 	case hit.action == "throttle":
 		b := `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"The level of configured provisioned throughput for the table was exceeded."}`
 		return &http.Response{StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header:  http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Requestid": {"FAKE"}},
-			Body:    io.NopCloser(strings.NewReader(b)), ContentLength: int64(len(b)), Request: req}, nil
+			Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Requestid": {"FAKE"}},
+			Body:   io.NopCloser(strings.NewReader(b)), ContentLength: int64(len(b)), Request: req}, nil
 	case hit.action == "dropBefore":
 		return nil, reset
 	default: // dropAfter
@@ -116,7 +116,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(base+"/api/scenarios", "application/json", bytes.NewReader(doc))
+	resp, err := lambdatest.LoopbackClient().Post(base+"/api/scenarios", "application/json", bytes.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,12 +136,14 @@ var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func (e *liveEnv) code() string {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+	c := lambdatest.LoopbackClient()
+	c.Jar = jar
+	c.CheckRedirect = func(req *http.Request, _ []*http.Request) error {
 		if req.URL.Host != e.srv.Listener.Addr().String() {
 			return http.ErrUseLastResponse
 		}
 		return nil
-	}}
+	}
 	authURL := e.issuer + "/services/oauth2/authorize"
 	q := url.Values{"response_type": {"code"}, "client_id": {"acme_sync_key"}, "redirect_uri": {"https://app.acme.test/oauth/callback"},
 		"scope": {"api refresh_token"}, "state": {"st4te-xyz-123"}}
@@ -185,7 +187,7 @@ func (e *liveEnv) token(form url.Values) (int, http.Header, map[string]any, stri
 	e.t.Helper()
 	form.Set("client_id", "acme_sync_key")
 	form.Set("client_secret", "acme-sync-secret")
-	resp, err := http.PostForm(e.issuer+"/services/oauth2/token", form)
+	resp, err := lambdatest.LoopbackClient().PostForm(e.issuer+"/services/oauth2/token", form)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -223,7 +225,7 @@ func (e *liveEnv) grantOf(code string) store.Grant {
 
 func (e *liveEnv) introspectActive(tok string) bool {
 	e.t.Helper()
-	resp, err := http.PostForm(e.issuer+"/services/oauth2/introspect", url.Values{"token": {tok},
+	resp, err := lambdatest.LoopbackClient().PostForm(e.issuer+"/services/oauth2/introspect", url.Values{"token": {tok},
 		"client_id": {"acme_sync_key"}, "client_secret": {"acme-sync-secret"}})
 	if err != nil {
 		e.t.Fatal(err)

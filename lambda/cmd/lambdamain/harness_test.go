@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"encoding/hex"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -38,8 +38,10 @@ func TestMain(m *testing.M) {
 }
 
 const (
-	signingParam = "/caplab/test/signing-key"
-	cookieParam  = "/caplab/test/cookie-key"
+	signingParam    = "/caplab/test/signing-key"
+	cookieParam     = "/caplab/test/cookie-key"
+	relayAdminParam = "/caplab/test/relay-admin-key"
+	relayAdminKey   = "test-relay-admin-key-0123456789abcdef"
 )
 
 var (

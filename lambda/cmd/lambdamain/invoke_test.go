@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 	"github.com/caplab/caplab/lambda/lambdatest"
+	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/store/dynamostore"
 )
 
@@ -92,10 +94,11 @@ func startFunction(t *testing.T, bin string, env map[string]string) *function {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		<-exited
+		<-done
 		if t.Failed() {
 			t.Logf("%s output:\n%s", filepath.Base(filepath.Dir(bin)), stderr.String())
 		}
@@ -121,6 +124,18 @@ func (f *function) invoke(t *testing.T, event []byte) events.APIGatewayV2HTTPRes
 		t.Fatalf("response %s: %v", res.Body, err)
 	}
 	return resp
+}
+
+// withoutState drops the random relay handle from a Location.
+func withoutState(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil || loc == "" {
+		return loc
+	}
+	q := u.Query()
+	q.Del("state")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func body(t *testing.T, r events.APIGatewayV2HTTPResponse) []byte {
@@ -167,7 +182,7 @@ func localAnswer(t *testing.T, h http.Handler, event []byte) (int, http.Header, 
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := lambdatest.LoopbackClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,15 +205,23 @@ func TestInvokeThroughRuntimeAPI(t *testing.T) {
 	client := dynamoClient(d.Endpoint, nil)
 	table := newTable(t, client)
 	params, secrets := testSecrets(t)
+	params[relayAdminParam] = relayAdminKey
 	ssm := lambdatest.StartFakeSSM(t, params)
 	const base = "https://caplab.example.test"
 	env := map[string]string{
 		lambdamain.EnvTable: table, lambdamain.EnvBaseURL: base,
 		lambdamain.EnvSigningKeyParam: signingParam, lambdamain.EnvCookieKeyParam: cookieParam,
+		relay.EnvCallbackURL: base + "/relay/callback", lambdamain.EnvRelayAdminParam: relayAdminParam,
 		lambdamain.EnvDynamoEndpoint: d.Endpoint, lambdamain.EnvSSMEndpoint: ssm.URL,
 	}
-	lenv := lambdamain.Env{Table: table, BaseURL: base, SigningKeyParam: signingParam, CookieKeyParam: cookieParam}
+	lenv := lambdamain.Env{Table: table, BaseURL: base, SigningKeyParam: signingParam, CookieKeyParam: cookieParam,
+		RelayCallbackURL: base + "/relay/callback", RelayAdminKeyParam: relayAdminParam}
 	st := dynamostore.New(client, table)
+	relaySecrets := lambdamain.Secrets{RelayAdminKey: relayAdminKey}
+	relayHandler, err := lambdamain.BuildRelay(lambdamain.Callback, lenv, relaySecrets, dynamostore.NewRelay(client, table), quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	bins := map[string]string{}
 	for _, fn := range lambdamain.Functions() {
@@ -261,6 +284,31 @@ func TestInvokeThroughRuntimeAPI(t *testing.T) {
 			}
 			t.Logf("%s → %d %s", tc.fixture, got.StatusCode, strings.TrimSpace(string(gbody[:min(len(gbody), 160)])))
 		})
+	}
+
+	// callback (the relay): register a tenant, start a flow, refuse an
+	// unknown callback; each answer as the local relay gives it.
+	admin := bytes.ReplaceAll(fixture(t, "apigw-relay-admin-put.json", ""), []byte("__ADMIN_KEY__"), []byte(relayAdminKey))
+	resp = fns["callback"].invoke(t, admin)
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		t.Fatalf("relay admin PUT via Lambda: %d %s", resp.StatusCode, body(t, resp))
+	}
+	for _, name := range []string{"apigw-relay-start.json", "apigw-relay-callback-unknown.json"} {
+		ev := fixture(t, name, "")
+		got := fns["callback"].invoke(t, ev)
+		lstatus, lheader, lbody := localAnswer(t, relayHandler, ev)
+		if got.StatusCode != lstatus || got.Headers["Content-Type"] != lheader.Get("Content-Type") {
+			t.Fatalf("%s: Lambda %d %q, local %d %q\n%s\n%s", name, got.StatusCode, got.Headers["Content-Type"],
+				lstatus, lheader.Get("Content-Type"), body(t, got), lbody)
+		}
+		if got.Headers["Referrer-Policy"] != "no-referrer" {
+			t.Errorf("%s: Referrer-Policy = %q", name, got.Headers["Referrer-Policy"])
+		}
+		gl, ll := withoutState(got.Headers["Location"]), withoutState(lheader.Get("Location"))
+		if gl != ll {
+			t.Fatalf("%s: Location\nLambda %s\nlocal  %s", name, gl, ll)
+		}
+		t.Logf("%s → %d %s", name, got.StatusCode, gl)
 	}
 
 	// A function refuses a route that belongs to another one.

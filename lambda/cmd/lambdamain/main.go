@@ -2,7 +2,7 @@
 // (one small main per function under lambda/cmd/): configuration from the
 // environment, secrets from SSM Parameter Store (decrypted SecureStrings,
 // loaded once at init), the DynamoDB store, the shared http.Handler
-// (lambda/httpapi) behind a guard, and API Gateway HTTP API (payload 2.0)
+// (lambda/httpapi) behind a guard or the relay (lambda/relay), and API Gateway HTTP API (payload 2.0)
 // events mapped to it by aws-lambda-go-api-proxy's httpadapter.
 //
 // Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc
@@ -27,6 +27,7 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/store/dynamostore"
 )
 
@@ -49,7 +50,7 @@ func Main(fn Function) {
 // config (the execution role's credentials and region), the SSM secrets,
 // the DynamoDB store and the shared handler restricted to fn's routes.
 func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, error) {
-	env, err := LoadEnv()
+	env, err := LoadEnv(fn)
 	if err != nil {
 		return nil, err
 	}
@@ -62,13 +63,33 @@ func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, 
 			o.BaseEndpoint = aws.String(env.SSMEndpoint)
 		}
 	})
-	secrets, err := LoadSecrets(ctx, ssmClient, env)
+	secrets, err := LoadSecrets(ctx, ssmClient, fn, env)
 	if err != nil {
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg, dynamostore.ClientOptions(env.DynamoEndpoint, nil))
-	st := dynamostore.New(db, env.Table)
-	return Build(fn, env, secrets, st, logger), nil
+	if fn.Relay {
+		return BuildRelay(fn, env, secrets, dynamostore.NewRelay(db, env.Table), logger)
+	}
+	return Build(fn, env, secrets, dynamostore.New(db, env.Table), logger), nil
+}
+
+// BuildRelay assembles the callback function's handler: the relay over
+// the DynamoDB relay store. The relay answers store failures itself with
+// its 503 "try again" page, so it needs no guard.
+func BuildRelay(fn Function, env Env, secrets Secrets, st relay.Store, logger *slog.Logger) (http.Handler, error) {
+	cfg := relay.Config{AdminKey: secrets.RelayAdminKey, CallbackURL: env.RelayCallbackURL, Logger: logger}
+	if env.RelayFlowTTL != "" {
+		d, err := time.ParseDuration(env.RelayFlowTTL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", relay.EnvFlowTTL, err)
+		}
+		cfg.FlowTTL = d
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return Restrict(fn, relay.New(cfg, st)), nil
 }
 
 // Build assembles the guarded, route-restricted handler (also used by tests

@@ -18,12 +18,13 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 // gets a 404 even if the shared handler knows the path, so each function
 // answers only for its own endpoints.
 type Function struct {
-	Name    string // authorize, token, api
+	Name    string // authorize, token, api, callback
 	Logical string // logical id in infra/template.yaml
 	Routes  []Route
+	Relay   bool // serves the relay (lambda/relay) rather than the live org (lambda/httpapi)
 }
 
-// The functions. The callback (relay) function is added with the relay.
+// The functions.
 var (
 	Authorize = Function{Name: "authorize", Logical: "AuthorizeFunction", Routes: []Route{
 		{"GET", "/o/{id}/services/oauth2/authorize"},
@@ -48,10 +49,18 @@ var (
 		{"GET", "/o/{id}/id/keys"},
 		{"ANY", "/o/{id}/services/oauth2/{proxy+}"},
 	}}
+	// Callback is the intermediate-redirect relay: start, the registered
+	// callback, and the tenant admin API.
+	Callback = Function{Name: "callback", Logical: "CallbackFunction", Relay: true, Routes: []Route{
+		{"GET", "/relay/start"},
+		{"GET", "/relay/callback"},
+		{"POST", "/relay/callback"},
+		{"ANY", "/relay/admin/tenants/{id}"},
+	}}
 )
 
 // Functions lists every function, in build order.
-func Functions() []Function { return []Function{Authorize, Token, API} }
+func Functions() []Function { return []Function{Authorize, Token, API, Callback} }
 
 // Serves reports whether method and path are routed to this function.
 // As in API Gateway, the most specific matching route of all functions

@@ -106,7 +106,9 @@ var ErrTooLarge = errors.New("dynamostore: scenario document too large for one D
 // --- attribute helpers ---
 
 func sv(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func nv(n int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)} }
+func nv(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
 func bv(b []byte) types.AttributeValue { return &types.AttributeValueMemberB{Value: b} }
 
 func key(pk, sk string) map[string]types.AttributeValue {

@@ -14,72 +14,67 @@ import (
 	"github.com/caplab/caplab/lambda/relay"
 )
 
-// The relay's tenant registry and flows (relay.Store) in the same table:
+// Relay items, in the same table:
 //
-//	ORG#<tenant id> / META      a tenant with its destinations, one item, so a
-//	                            PUT replaces the registry row atomically and the
-//	                            callback needs one GetItem; deleted_at marks a
-//	                            deleted tenant (a tombstone with ttl = now)
-//	RELAY#<flow id> / META      a flow (id = SHA-256 of the handle); created
-//	                            with attribute_not_exists(PK); used_at absent
-//	                            until claimed; exp in Unix nanoseconds; ttl =
-//	                            exp + 30 min
-//
-// ClaimFlow is one conditional UpdateItem, like ClaimCode: exactly one of
-// concurrent claims passes, and a claim retried by the SDK after a dropped
-// response recognises its own claim_id.
+//	TENANT#<id> / META     a relay tenant with its destinations (one item, so
+//	                       PutTenant replaces destinations atomically); no ttl
+//	RELAY#<flow id> / META a relay flow (id = hex SHA-256 of the handle);
+//	                       used_at absent until claimed; ttl = exp + 30 min
 const (
-	prefixRelayTenant = "ORG#"
-	prefixRelayFlow   = "RELAY#"
-	attrDeletedAt     = "deleted_at"
+	prefixTenant = "TENANT#"
+	prefixFlow   = "RELAY#"
 )
 
-var _ relay.Store = (*Store)(nil)
+// Relay is the DynamoDB relay.Store. It shares the table (and the client
+// with its tuned retryer) with the live-org Store.
+type Relay struct {
+	db    RelayAPI
+	table *string
+}
 
-func (s *Store) PutTenant(ctx context.Context, t relay.Tenant) error {
+// RelayAPI is the part of *dynamodb.Client the relay store uses.
+type RelayAPI interface {
+	API
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+}
+
+var _ relay.Store = (*Relay)(nil)
+
+// NewRelay returns the relay store over an existing table.
+func NewRelay(db RelayAPI, table string) *Relay {
+	return &Relay{db: db, table: aws.String(table)}
+}
+
+func (s *Relay) PutTenant(ctx context.Context, t relay.Tenant) error {
 	rec, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table,
-		Item: map[string]types.AttributeValue{
-			AttrPK: sv(prefixRelayTenant + t.ID), AttrSK: sv(skMeta),
-			attrType: sv("relayTenant"), attrRec: sv(string(rec)),
-		},
-	})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: map[string]types.AttributeValue{
+		AttrPK: sv(prefixTenant + t.ID), AttrSK: sv(skMeta), attrType: sv("tenant"), attrRec: sv(string(rec)),
+	}})
 	return mapErr("PutTenant", err)
 }
 
-func (s *Store) GetTenant(ctx context.Context, id string) (relay.Tenant, error) {
-	item, err := s.get(ctx, "GetTenant", prefixRelayTenant+id, skMeta)
+func (s *Relay) GetTenant(ctx context.Context, id string) (relay.Tenant, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: key(prefixTenant+id, skMeta), ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return relay.Tenant{}, err
+		return relay.Tenant{}, mapErr("GetTenant", err)
 	}
-	if _, deleted := item[attrDeletedAt]; deleted {
+	if len(out.Item) == 0 {
 		return relay.Tenant{}, relay.ErrNotFound
 	}
 	var t relay.Tenant
-	if err := json.Unmarshal([]byte(getS(item, attrRec)), &t); err != nil {
-		return t, fmt.Errorf("dynamostore: tenant %s: %w", id, err)
+	if err := json.Unmarshal([]byte(getS(out.Item, attrRec)), &t); err != nil {
+		return relay.Tenant{}, fmt.Errorf("dynamostore: tenant %s: %w", id, err)
 	}
 	return t, nil
 }
 
-// DeleteTenant marks the tenant deleted (and lets TTL remove the item):
-// one conditional UpdateItem, so deleting a missing or deleted tenant is
-// ErrNotFound.
-func (s *Store) DeleteTenant(ctx context.Context, id string) error {
-	now := time.Now()
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                s.table,
-		Key:                      key(prefixRelayTenant+id, skMeta),
-		UpdateExpression:         aws.String("SET deleted_at = :now, #ttl = :ttl"),
-		ConditionExpression:      aws.String("attribute_exists(PK) AND attribute_not_exists(deleted_at)"),
-		ExpressionAttributeNames: map[string]string{"#ttl": AttrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":now": sv(tstr(now)), ":ttl": nv(now.Unix()),
-		},
+func (s *Relay) DeleteTenant(ctx context.Context, id string) error {
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: s.table, Key: key(prefixTenant+id, skMeta),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
 	})
 	if _, ok := conditionFailed(err); ok {
 		return relay.ErrNotFound
@@ -87,7 +82,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	return mapErr("DeleteTenant", err)
 }
 
-func (s *Store) CreateFlow(ctx context.Context, f relay.Flow) error {
+func (s *Relay) CreateFlow(ctx context.Context, f relay.Flow) error {
 	imm := f
 	imm.UsedAt = time.Time{}
 	rec, err := json.Marshal(imm)
@@ -95,18 +90,18 @@ func (s *Store) CreateFlow(ctx context.Context, f relay.Flow) error {
 		return err
 	}
 	item := map[string]types.AttributeValue{
-		AttrPK: sv(prefixRelayFlow + f.ID), AttrSK: sv(skMeta),
-		attrType: sv("relayFlow"), attrRec: sv(string(rec)),
+		AttrPK: sv(prefixFlow + f.ID), AttrSK: sv(skMeta), attrType: sv("relayFlow"), attrRec: sv(string(rec)),
 		attrExp: nv(f.ExpiresAt.UnixNano()), AttrTTL: ttlAfter(f.ExpiresAt),
 	}
 	if !f.UsedAt.IsZero() {
 		item[attrUsedAt] = sv(tstr(f.UsedAt))
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table, Item: item,
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		TableName: s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	if _, ok := conditionFailed(err); ok {
+		// A retry of our own create whose response was lost reads the same
+		// way; the ids are 256-bit random, so this is that retry or nothing.
 		return relay.ErrExists
 	}
 	return mapErr("CreateFlow", err)
@@ -122,11 +117,12 @@ func decodeFlow(item map[string]types.AttributeValue) (relay.Flow, error) {
 	return f, err
 }
 
-func (s *Store) ClaimFlow(ctx context.Context, id string, now time.Time) (relay.Flow, error) {
+// ClaimFlow is one conditional UpdateItem, like ClaimCode.
+func (s *Relay) ClaimFlow(ctx context.Context, id string, now time.Time) (relay.Flow, error) {
 	claim := newClaimID()
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           s.table,
-		Key:                 key(prefixRelayFlow+id, skMeta),
+		Key:                 key(prefixFlow+id, skMeta),
 		UpdateExpression:    aws.String("SET used_at = :used, claim_id = :claim"),
 		ConditionExpression: aws.String(codeClaimCondition),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
@@ -143,20 +139,24 @@ func (s *Store) ClaimFlow(ctx context.Context, id string, now time.Time) (relay.
 		return relay.Flow{}, mapErr("ClaimFlow", err)
 	}
 	old := ccf.Item
-	if len(old) == 0 { // a backend that does not return ALL_OLD
-		if old, err = s.get(ctx, "ClaimFlow", prefixRelayFlow+id, skMeta); err != nil {
-			return relay.Flow{}, err
+	if len(old) == 0 {
+		got, gerr := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: key(prefixFlow+id, skMeta), ConsistentRead: aws.Bool(true)})
+		if gerr != nil {
+			return relay.Flow{}, mapErr("ClaimFlow", gerr)
+		}
+		if old = got.Item; len(old) == 0 {
+			return relay.Flow{}, relay.ErrNotFound
 		}
 	}
 	f, err := decodeFlow(old)
 	if err != nil {
 		return f, err
 	}
-	switch {
-	case !f.UsedAt.IsZero() && getS(old, attrClaimID) == claim:
+	if !f.UsedAt.IsZero() && getS(old, attrClaimID) == claim {
 		return f, nil // our own claim, applied before a dropped response
-	case relay.CheckFlow(f, now) != nil:
-		return f, relay.CheckFlow(f, now)
+	}
+	if err := relay.CheckFlow(f, now); err != nil {
+		return f, err
 	}
 	return f, &UnavailableError{Op: "ClaimFlow", Err: errors.New("condition failed on an unused, unexpired flow")}
 }

@@ -19,9 +19,9 @@ const (
 	AttrTTL = "ttl" // epoch seconds; DynamoDB TTL deletes the item some time after
 
 	attrType      = "type"
-	attrRec       = "rec"  // JSON of the record's immutable fields
-	attrDoc       = "doc"  // scenario document (binary)
-	attrExp       = "exp"  // expiry, Unix nanoseconds (compared in conditions)
+	attrRec       = "rec" // JSON of the record's immutable fields
+	attrDoc       = "doc" // scenario document (binary)
+	attrExp       = "exp" // expiry, Unix nanoseconds (compared in conditions)
 	attrExpiresAt = "expires_at"
 	attrUsedAt    = "used_at"
 	attrClaimID   = "claim_id"
@@ -41,10 +41,10 @@ const (
 // GetToken receives only the hash, so access and refresh tokens share the
 // TOKEN# prefix (the kind is an attribute).
 const (
-	prefixScenario = "SHARE#"  // SHARE#<scenario id> / META; its grants: SHARE#<id> / GRANT#<grant id>
-	prefixCode     = "CODE#"   // CODE#<sha256 hex> / META
-	prefixGrant    = "GRANT#"  // GRANT#<id> / META
-	prefixToken    = "TOKEN#"  // TOKEN#<sha256 hex> / META
+	prefixScenario = "SHARE#" // SHARE#<scenario id> / META; its grants: SHARE#<id> / GRANT#<grant id>
+	prefixCode     = "CODE#"  // CODE#<sha256 hex> / META
+	prefixGrant    = "GRANT#" // GRANT#<id> / META
+	prefixToken    = "TOKEN#" // TOKEN#<sha256 hex> / META
 	skMeta         = "META"
 )
 

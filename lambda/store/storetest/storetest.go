@@ -94,6 +94,10 @@ func testCodeClaim(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrAlreadyUsed) || got.Hash != "h1" {
 		t.Fatalf("second ClaimCode = %+v, %v; want the record and ErrAlreadyUsed", got, err)
 	}
+	// A replay after expiry is still a replay (so the grant gets revoked).
+	if _, err := s.ClaimCode(ctx, "h1", t0.Add(time.Hour)); !errors.Is(err, store.ErrAlreadyUsed) {
+		t.Fatalf("ClaimCode of a used, expired code = %v; want ErrAlreadyUsed", err)
+	}
 }
 
 func testCodeRace(t *testing.T, s store.Store) {

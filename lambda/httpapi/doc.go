@@ -1,0 +1,58 @@
+package httpapi
+
+// How the live org works, and the choices made where the contract is silent.
+//
+// Decisions come from the engine. Each authorize and token request becomes
+// a policy.Event and is evaluated by policy.EvaluateLive against the shared
+// scenario, after the requests it depends on (the authorize request behind
+// a code, the redemption and last refresh behind a refresh token), each at
+// its own time, with the store's live approvals added to the users'
+// approvedApps. The engine's outcome, error, error_description, status and
+// channel are what the client gets. Credentials become correct, wrong or
+// missing after a constant-time comparison here: the client secret with the
+// app's consumerSecret (an app without one accepts the literal "correct"),
+// the PKCE verifier's S256 with the stored challenge, the JWT assertion's
+// RS256 signature with the app's certificate and its exp with the clock
+// (valid, badSignature or expired), the login password with the user's
+// password (a user without one accepts "password"), and for the
+// username-password grant the password followed by the user's security
+// token.
+//
+// The live org is the org's My Domain: every event is evaluated with host
+// myDomain, so rules about login.salesforce.com do not apply. It has no
+// source address (fromIp), so login IP ranges are not applied. A user is
+// found by username across the scenario's orgs; requests without a user
+// (client credentials, the checks before login) go to the first org where
+// the app is installed, else its owner org, else the first org.
+//
+// Clock: a scenario with "now" runs at that time from the moment it was
+// first shared, moving with the wall clock; without "now", at the wall
+// clock. Timestamps clients check (issued_at, id token iat/exp, token
+// expiry) use the wall clock.
+//
+// Modes (POST /api/scenarios?mode=salesforce|rfc; the mode is part of the
+// share id, not of the scenario document): salesforce (default) answers as
+// Salesforce does; rfc adds expires_in to token responses, answers 200 to
+// revocation of unknown or revoked tokens (RFC 7009), answers
+// invalid_client with 401 and WWW-Authenticate, keeps codes 10 minutes
+// instead of 15, requires redirect_uri at the token endpoint, and refuses a
+// code_verifier for a code issued without a challenge (PKCE downgrade).
+//
+// Security: codes and tokens are 256 random bits, stored only as SHA-256
+// hashes; a code is claimed atomically only after the engine accepted the
+// request (client authentication, redirect_uri, PKCE), so a failed attempt
+// does not burn it; a replayed code (or a lost race for one) revokes its
+// grant, which hides every token of it. Refresh tokens rotate when the app
+// says so; reusing a rotated-out token revokes the family (no grace window:
+// the second of two concurrent refreshes is treated as reuse). Only S256
+// PKCE challenges are accepted. Redirect URIs match exactly, except the port
+// of a registered http://127.0.0.1 or http://[::1] callback (RFC 8252). No
+// error is redirected before the client_id / redirect_uri pair is valid, and
+// every other answer to a client's callback waits until the user has logged
+// in. Every authorization response carries iss (RFC 9207). Login and
+// approval forms carry a CSRF token bound to a signed, 10-minute flow
+// cookie; a signed session cookie keeps the user logged in to that live org
+// for two hours. POSTs are answered with 303.
+//
+// Not served: the device and token-exchange grants (unsupported_grant_type),
+// hybrid and headless flows, "Login As".

@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# make bench: caplab's benchmarks side by side with their peers, as ratios
+# measured in one run. Writes bench/results.md and prints a summary with
+# every ratio and quality-bar verdict (product.md "Quality bars").
+#
+# Parts (each independent: a failing part records why and the rest go on):
+#   engine        package policy's benchmarks, native and GOOS=js/wasm under
+#                 Node from the same source; six events with/without fixes
+#   wasm-size     site/main.wasm raw, gzip and brotli (computed by the report)
+#   first-result  headless Chromium, page load to first result (median; the
+#                 playground's scripts/site-bench)
+#   live-*        token endpoints of caplab (embedded store; DynamoDB Local)
+#                 vs node oidc-provider: client credentials, refresh token,
+#                 introspection; req/s, p50, p99 and the ratio
+#   lambda-*      bootstrap sizes (infra/Makefile build) and cold init, when
+#                 the serverless side provides a benchmark for it
+#   relay         relay callback p50/p99 (lambda/relay's benchmarks)
+#
+# Everything listens on 127.0.0.1 only; every load is a fixed count with a
+# wall-clock cap, and every server started here has a lifetime cap and is
+# stopped by its PID on exit. Counts (override by environment):
+: "${BENCH_ENGINE_N:=200}"     # iterations per engine benchmark (native and WASM)
+: "${BENCH_LOAD_N:=2000}"      # timed requests per endpoint operation and server
+: "${BENCH_LOAD_C:=8}"         # concurrent keep-alive workers
+: "${BENCH_LOAD_WARMUP:=200}"  # untimed requests before each timed run
+: "${BENCH_LOAD_MAX:=60s}"     # wall-clock cap of one timed run
+: "${BENCH_FIRST_LOADS:=5}"    # cold loads (and warm reloads) for the first-result medians
+: "${BENCH_RELAY_N:=2000}"     # relay callbacks (memory and embedded stores)
+: "${BENCH_RELAY_DDB_N:=300}"  # relay callbacks against DynamoDB Local
+: "${BENCH_LAMBDA_N:=5}"       # cold starts per Lambda function, if measured
+: "${BENCH_PARTS:=engine wasm-size first-result live lambda relay}"
+
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+GO=${GO:-go}
+RAW=$ROOT/build/bench
+BIN=$RAW/bin
+OUT=$ROOT/bench/results.md
+rm -rf "$RAW"
+mkdir -p "$RAW" "$BIN" "$ROOT/bench"
+START=$(date +%s)
+export AWS_EC2_METADATA_DISABLED=true
+
+# ------------------------------------------------------------------ helpers
+
+PIDS=()
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${PIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	PIDS=()
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+log() { printf '[bench %3ds] %s\n' "$(($(date +%s) - START))" "$*" >&2; }
+
+# status PART ok|failed|missing NOTE
+status() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$RAW/status.tsv"
+	if [ "$2" = ok ]; then log "$1: ok${3:+ ($3)}"; else log "$1: $2: ${3:-}"; fi
+}
+
+# last_lines FILE: the tail of a log, on one line, for a status note.
+last_lines() { tail -n "${2:-3}" "$1" 2>/dev/null | tr '\n\t' '  ' | cut -c1-400; }
+
+want() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# wait_for FILE PATTERN SECONDS PID: wait until FILE has PATTERN, or fail
+# when PID exits or the time is up.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$4" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop PID: TERM, then KILL after 5 s.
+stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+build() { # build NAME PKG [dir]
+	if (cd "${3:-$ROOT}" && $GO build -o "$BIN/$1" "$2") >"$RAW/build-$1.log" 2>&1; then
+		return 0
+	fi
+	log "build $1 failed: $(last_lines "$RAW/build-$1.log" 5)"
+	return 1
+}
+
+# ------------------------------------------------------------------ run info
+
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "host=$(uname -srm)"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
+	echo "cores=$(nproc)"
+	echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+	echo "go=$($GO version | cut -d' ' -f3-)"
+	echo "node=$(node --version 2>/dev/null || echo missing)"
+	echo "chromium=$(/usr/bin/chromium --version 2>/dev/null || echo missing)"
+	echo "oidc_provider=$(node -p 'require("./node_modules/oidc-provider/package.json").version' 2>/dev/null || echo missing)"
+	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark; live ${BENCH_LOAD_N} requests x ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up, cap ${BENCH_LOAD_MAX}; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
+} >"$RAW/env.txt"
+
+log "building the benchmark tools"
+for t in report load caplabsetup engine ddbserve; do
+	build "$t" "./scripts/bench/$t" || true
+done
+build caplab ./cmd/caplab || true
+
+# ------------------------------------------------------------------ 1. engine
+
+ENGINE_BENCH='^(BenchmarkPresets|BenchmarkEvaluateSixEvents|BenchmarkTimeline20)$'
+part_engine() {
+	log "engine: native, ${BENCH_ENGINE_N}x"
+	local bad=()
+	timeout 300 $GO test -run '^$' -bench "$ENGINE_BENCH" -benchtime "${BENCH_ENGINE_N}x" -benchmem -count 1 ./policy \
+		>"$RAW/engine-native.txt" 2>&1 || bad+=("native go test failed: $(last_lines "$RAW/engine-native.txt")")
+	log "engine: WASM under Node, ${BENCH_ENGINE_N}x"
+	PATH="$($GO env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm timeout 420 $GO test -run '^$' -bench "$ENGINE_BENCH" \
+		-benchtime "${BENCH_ENGINE_N}x" -benchmem -count 1 ./policy \
+		>"$RAW/engine-wasm.txt" 2>&1 || bad+=("WASM go test failed: $(last_lines "$RAW/engine-wasm.txt")")
+	log "engine: six events with and without fix search (scripts/bench/engine)"
+	if [ -x "$BIN/engine" ]; then
+		timeout 120 "$BIN/engine" -benchtime "${BENCH_ENGINE_N}x" >"$RAW/six-native.txt" 2>&1 ||
+			bad+=("six-event native failed: $(last_lines "$RAW/six-native.txt")")
+	else
+		bad+=("scripts/bench/engine did not build")
+	fi
+	if GOOS=js GOARCH=wasm $GO build -o "$BIN/engine.wasm" ./scripts/bench/engine >"$RAW/build-engine-wasm.log" 2>&1; then
+		timeout 300 "$($GO env GOROOT)/lib/wasm/go_js_wasm_exec" "$BIN/engine.wasm" -benchtime "${BENCH_ENGINE_N}x" \
+			>"$RAW/six-wasm.txt" 2>&1 || bad+=("six-event WASM failed: $(last_lines "$RAW/six-wasm.txt")")
+	else
+		bad+=("scripts/bench/engine did not build for js/wasm: $(last_lines "$RAW/build-engine-wasm.log")")
+	fi
+	if [ ${#bad[@]} -eq 0 ]; then status engine ok; else status engine failed "${bad[*]}"; fi
+}
+
+# ------------------------------------------------------------------ 2. WASM module
+
+part_wasm_size() {
+	if [ ! -f site/main.wasm ]; then
+		status wasm-size failed "site/main.wasm missing (make wasm)"
+	elif ! command -v brotli >/dev/null; then
+		status wasm-size failed "brotli CLI missing (apt-get install brotli, or make tools)"
+	else
+		status wasm-size ok "measured by the report"
+	fi
+}
+
+part_first_result() {
+	# The playground's own benchmarks: scripts/site-bench (median time to the
+	# first result over fresh-context cold loads and warm reloads in headless
+	# Chromium); if it is missing or fails, site's BenchmarkFirstResult (one
+	# browser, a fresh tab per load).
+	if [ ! -x /usr/bin/chromium ]; then
+		status first-result failed "Chromium missing at /usr/bin/chromium (make tools)"
+		return
+	fi
+	if [ ! -f site/index.html ] || [ ! -f site/main.wasm ]; then
+		status first-result failed "site/index.html or site/main.wasm missing (make wasm)"
+		return
+	fi
+	local why=""
+	if [ -f scripts/site-bench/main.go ]; then
+		log "first result: scripts/site-bench, ${BENCH_FIRST_LOADS} cold loads and ${BENCH_FIRST_LOADS} warm reloads"
+		if timeout 240 $GO run ./scripts/site-bench -n "$BENCH_FIRST_LOADS" -wasm site/main.wasm -o "$RAW/site-bench.md" \
+			>/dev/null 2>"$RAW/site-bench.log"; then
+			status first-result ok "scripts/site-bench"
+			return
+		fi
+		why="scripts/site-bench failed: $(last_lines "$RAW/site-bench.log")"
+		rm -f "$RAW/site-bench.md"
+	else
+		why="scripts/site-bench not found"
+	fi
+	if grep -qs 'func BenchmarkFirstResult' site/*_test.go; then
+		log "first result: $why; falling back to site BenchmarkFirstResult, ${BENCH_FIRST_LOADS}x"
+		if timeout 240 $GO test -run '^$' -bench '^BenchmarkFirstResult$' -benchtime "${BENCH_FIRST_LOADS}x" -count 1 ./site \
+			>"$RAW/site-firstresult.txt" 2>&1 && grep -q '^BenchmarkFirstResult' "$RAW/site-firstresult.txt"; then
+			status first-result ok "site BenchmarkFirstResult ($why)"
+		else
+			status first-result failed "$why; site BenchmarkFirstResult: $(last_lines "$RAW/site-firstresult.txt")"
+		fi
+	else
+		status first-result failed "$why; no site BenchmarkFirstResult either"
+	fi
+}
+
+# ------------------------------------------------------------------ 3. live endpoints
+
+# load_all TARGET_FILE LABEL NAME: the three operations against one server.
+# Refresh first: oidc-provider's in-memory adapter is an LRU of 1000
+# entries, so thousands of client-credentials tokens issued before would
+# evict the seeded refresh token and its grant (each refresh touches both,
+# so they stay while refreshing). Same order for every server.
+load_all() {
+	local op bad=()
+	for op in refresh_token introspection client_credentials; do
+		if ! timeout 120 "$BIN/load" -target "$1" -label "$2" -op "$op" -n "$BENCH_LOAD_N" -c "$BENCH_LOAD_C" \
+			-warmup "$BENCH_LOAD_WARMUP" -max-time "$BENCH_LOAD_MAX" -o "$RAW/load-$3-$op.json" 2>>"$RAW/load-$3.log"; then
+			bad+=("$op: $(last_lines "$RAW/load-$3.log" 1)")
+		fi
+	done
+	tail -n 3 "$RAW/load-$3.log" >&2
+	[ ${#bad[@]} -eq 0 ] && return 0
+	echo "${bad[*]}"
+	return 1
+}
+
+part_live_oidc_provider() {
+	if [ ! -d node_modules/oidc-provider ]; then
+		status live-oidc-provider failed "node_modules/oidc-provider missing (npm ci)"
+		return
+	fi
+	log "live: node oidc-provider"
+	timeout -k 5 600 node scripts/bench-oidc-provider.mjs --port 0 --target "$RAW/target-oidc-provider.json" --max-seconds 590 \
+		>"$RAW/oidc-provider.out" 2>"$RAW/oidc-provider.log" &
+	local pid=$!
+	PIDS+=("$pid")
+	if ! wait_for "$RAW/oidc-provider.out" '^ready' 30 "$pid"; then
+		status live-oidc-provider failed "did not start: $(last_lines "$RAW/oidc-provider.log")"
+		stop "$pid"
+		return
+	fi
+	local err
+	if err=$(load_all "$RAW/target-oidc-provider.json" "" oidc-provider); then
+		status live-oidc-provider ok
+	else
+		status live-oidc-provider failed "$err"
+	fi
+	stop "$pid"
+}
+
+part_live_caplab_embedded() {
+	if [ ! -x "$BIN/caplab" ]; then
+		status live-caplab-embedded failed "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
+		return
+	fi
+	log "live: caplab serve (embedded store)"
+	local data=$RAW/caplab-data
+	rm -rf "$data"
+	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site \
+		>"$RAW/caplab-serve.out" 2>"$RAW/caplab-serve.log" &
+	local pid=$!
+	PIDS+=("$pid")
+	if ! wait_for "$RAW/caplab-serve.log" 'caplab serving' 30 "$pid"; then
+		status live-caplab-embedded failed "caplab serve did not start: $(last_lines "$RAW/caplab-serve.log")"
+		stop "$pid"
+		return
+	fi
+	local base
+	base=$(grep -m1 -o 'addr=http://127\.0\.0\.1:[0-9]*' "$RAW/caplab-serve.log" | cut -d= -f2)
+	local err
+	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-embedded.json" \
+		2>"$RAW/caplabsetup-embedded.log"; then
+		status live-caplab-embedded failed "setup: $(last_lines "$RAW/caplabsetup-embedded.log")"
+	elif err=$(load_all "$RAW/target-caplab-embedded.json" embedded caplab-embedded); then
+		status live-caplab-embedded ok "caplab serve, bbolt in $data"
+	else
+		status live-caplab-embedded failed "$err"
+	fi
+	stop "$pid"
+}
+
+part_live_caplab_dynamodb() {
+	if ! command -v java >/dev/null; then
+		status live-caplab-dynamodb-local failed "java missing (apt-get install openjdk-17-jre-headless, or make tools)"
+		return
+	fi
+	if [ ! -x "$BIN/ddbserve" ]; then
+		status live-caplab-dynamodb-local failed "scripts/bench/ddbserve did not build: $(last_lines "$RAW/build-ddbserve.log")"
+		return
+	fi
+	log "live: caplab handler over DynamoDB Local (scripts/bench/ddbserve)"
+	timeout -k 5 600 "$BIN/ddbserve" -root "$ROOT" -max-time 590s -log "$RAW/ddbserve-requests.log" \
+		>"$RAW/ddbserve.out" 2>"$RAW/ddbserve.log" &
+	local pid=$!
+	PIDS+=("$pid")
+	if ! wait_for "$RAW/ddbserve.out" '^ready' 120 "$pid"; then
+		status live-caplab-dynamodb-local failed "did not start: $(last_lines "$RAW/ddbserve.log")"
+		stop "$pid"
+		return
+	fi
+	local base err
+	base=$(awk '/^ready/{print $2; exit}' "$RAW/ddbserve.out")
+	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-dynamodb-local.json" \
+		2>"$RAW/caplabsetup-dynamodb.log"; then
+		status live-caplab-dynamodb-local failed "setup: $(last_lines "$RAW/caplabsetup-dynamodb.log")"
+	elif err=$(load_all "$RAW/target-caplab-dynamodb-local.json" dynamodb-local caplab-dynamodb-local); then
+		status live-caplab-dynamodb-local ok "httpapi + dynamostore, DynamoDB Local in memory"
+	else
+		status live-caplab-dynamodb-local failed "$err"
+	fi
+	stop "$pid"
+}
+
+part_live() {
+	if [ ! -x "$BIN/load" ]; then
+		status live-oidc-provider failed "scripts/bench/load did not build"
+		status live-caplab-embedded failed "scripts/bench/load did not build"
+		status live-caplab-dynamodb-local failed "scripts/bench/load did not build"
+		return
+	fi
+	part_live_oidc_provider
+	part_live_caplab_embedded
+	part_live_caplab_dynamodb
+}
+
+# ------------------------------------------------------------------ 4. Lambda
+
+part_lambda() {
+	log "lambda: building the bootstraps (infra/Makefile)"
+	if [ -f infra/Makefile ] && timeout 300 make -s -f infra/Makefile all >"$RAW/lambda-build.log" 2>&1; then
+		status lambda-build ok "build/lambda/<fn>/bootstrap"
+	else
+		status lambda-build failed "$(last_lines "$RAW/lambda-build.log")"
+	fi
+	# Cold init: the serverless side's script or Go benchmark, if any.
+	local script pkgs
+	script=$(ls scripts/bench-lambda*.sh 2>/dev/null | head -n1)
+	pkgs=$(grep -rlE 'func Benchmark[A-Za-z0-9_]*(Init|Cold)' --include='*_test.go' lambda 2>/dev/null | xargs -r -n1 dirname | sort -u | sed 's|^|./|')
+	if [ -n "$script" ]; then
+		log "lambda: $script"
+		if BENCH_LAMBDA_N=$BENCH_LAMBDA_N timeout 300 bash "$script" >"$RAW/lambda-init.txt" 2>"$RAW/lambda-init.log"; then
+			status lambda ok "$script"
+		else
+			status lambda failed "$script: $(last_lines "$RAW/lambda-init.log")"
+		fi
+	elif [ -n "$pkgs" ]; then
+		log "lambda: go test -bench 'Init|Cold' $pkgs"
+		# shellcheck disable=SC2086
+		if timeout 300 $GO test -run '^$' -bench '(Init|Cold)' -benchtime "${BENCH_LAMBDA_N}x" -count 1 $pkgs \
+			>"$RAW/lambda-init.txt" 2>&1; then
+			status lambda ok "$(echo $pkgs)"
+		else
+			status lambda failed "$(last_lines "$RAW/lambda-init.txt")"
+		fi
+	else
+		status lambda missing "no cold-init benchmark yet (looked for scripts/bench-lambda*.sh and func Benchmark*Init*/*Cold* under lambda/)"
+	fi
+}
+
+# ------------------------------------------------------------------ 5. relay
+
+part_relay() {
+	local pkgs=() p
+	for p in ./lambda/relay ./lambda/store/boltstore; do
+		grep -qs 'func Benchmark[A-Za-z]*CallbackLoopback' "$p"/*_test.go && pkgs+=("$p")
+	done
+	if [ ${#pkgs[@]} -eq 0 ]; then
+		status relay missing "no relay CallbackLoopback benchmark found"
+		return
+	fi
+	log "relay: ${BENCH_RELAY_N} callbacks in ${pkgs[*]}"
+	: >"$RAW/relay.txt"
+	local bad=()
+	timeout 300 $GO test -run '^$' -bench 'CallbackLoopback' -benchtime "${BENCH_RELAY_N}x" -count 1 "${pkgs[@]}" \
+		>>"$RAW/relay.txt" 2>&1 || bad+=("$(last_lines "$RAW/relay.txt")")
+	if grep -qs 'func Benchmark[A-Za-z]*CallbackLoopback' lambda/store/dynamostore/*_test.go; then
+		if command -v java >/dev/null; then
+			log "relay: ${BENCH_RELAY_DDB_N} callbacks against DynamoDB Local"
+			timeout 300 $GO test -run '^$' -bench 'CallbackLoopback' -benchtime "${BENCH_RELAY_DDB_N}x" -count 1 ./lambda/store/dynamostore \
+				>>"$RAW/relay.txt" 2>&1 || bad+=("dynamostore: $(last_lines "$RAW/relay.txt")")
+		else
+			bad+=("dynamostore: java missing")
+		fi
+	fi
+	if [ ${#bad[@]} -eq 0 ]; then status relay ok; else status relay failed "${bad[*]}"; fi
+}
+
+# ------------------------------------------------------------------ run
+
+for p in engine wasm-size first-result live lambda relay; do
+	if want "$p"; then
+		"part_${p//-/_}"
+	else
+		status "$p" skipped "not in BENCH_PARTS"
+	fi
+done
+cleanup
+
+log "report"
+if [ -x "$BIN/report" ]; then
+	"$BIN/report" -raw "$RAW" -wasm site/main.wasm -lambda build/lambda -o bench/results.md || {
+		log "report failed"
+		exit 1
+	}
+else
+	log "the report program did not build: $(last_lines "$RAW/build-report.log" 5)"
+	exit 1
+fi
+log "done in $(($(date +%s) - START)) s; raw outputs in ${RAW#"$ROOT"/}"
