@@ -4,7 +4,7 @@ GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/wasm_exec.js
 export AWS_EC2_METADATA_DISABLED := true
 
-.PHONY: all build wasm run test test-go test-wasm tools bench fuzz vet clean
+.PHONY: all build wasm run test test-go test-wasm tools bench fuzz vet clean lambda deploy
 
 all: build
 
@@ -50,6 +50,14 @@ fuzz:
 
 bench: wasm
 	./scripts/bench.sh
+
+# Lambda bootstraps (linux/arm64, provided.al2023) into build/lambda/<fn>/bootstrap.
+lambda:
+	$(MAKE) -f infra/Makefile all
+
+# Deploys with AWS SAM (needs the sam CLI and AWS credentials; not run in tests).
+deploy:
+	cd infra && sam build && sam deploy
 
 clean:
 	rm -rf build site/main.wasm site/wasm_exec.js

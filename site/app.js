@@ -63,13 +63,16 @@ const json = new JsonEditor($('#json-panel'), {
   },
 });
 
-function setScenario(obj, { keepSelection = false } = {}) {
+function setScenario(obj, { keepSelection = false, deferForm = false } = {}) {
   state.scenario = obj;
   state.text = pretty(obj);
   state.parses = true;
   json.value = state.text;
-  form.render(state.scenario);
-  state.formStale = false;
+  if (deferForm) state.formStale = true;
+  else {
+    form.render(state.scenario);
+    state.formStale = false;
+  }
   if (!keepSelection) state.selected = 0;
   renderLesson();
   evaluateNow();
@@ -401,11 +404,11 @@ $('#lesson-more').addEventListener('click', () => {
 
 // ---------------------------------------------------------------- presets
 
-function loadPreset(name) {
+function loadPreset(name, opts) {
   const resp = call('preset', { name });
   if (!resp.ok) { announce(resp.errors[0].message, true); return false; }
   state.undo = state.text ? { text: state.text, selected: state.selected } : null;
-  setScenario(resp.result);
+  setScenario(resp.result, opts);
   $('#preset').value = name;
   document.body.dataset.preset = name;
   return true;
@@ -572,6 +575,9 @@ window.__caplab = {
   focusSetting,
 };
 
+// nextPaint resolves after the browser has painted what is rendered now.
+const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
 async function start() {
   const initial = initialScenario().catch((e) => ({ error: e }));
   try {
@@ -582,29 +588,41 @@ async function start() {
     $('#status').textContent = `The engine did not load: ${e.message}`;
     return;
   }
+  const engineReadyMs = performance.now();
+  // The first result comes first: the form, which needs the engine's
+  // catalog of scopes and permissions, and the preset list follow.
+  const got = await initial;
+  if (got && !got.error) {
+    setScenario(got, { deferForm: true });
+    markCustom();
+  } else if (!loadPreset(DEFAULT_PRESET, { deferForm: true })) {
+    setScenario({ schemaVersion: 1, orgs: [{ name: 'Acme' }], events: [] }, { deferForm: true });
+  }
+  const firstEvaluateMs = state.lastMs;
+  await nextPaint();
+  window.__caplabFirstResultMs = performance.now();
+  window.__caplabTimings = { engineReadyMs, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
+
   const info = call('info').result;
   state.engineVersion = info.engineVersion;
   state.catalog.scopes = info.scopes;
   state.catalog.permissions = info.permissions;
   $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;
   state.presets = call('presets').result;
-  const opts = [h('option', { value: '' }, '(custom scenario)'), ...state.presets.map((p) => h('option', { value: p.name, title: p.lesson }, p.title || p.name))];
-  $('#preset').replaceChildren(...opts);
+  const current = $('#preset').value || document.body.dataset.preset || '';
+  $('#preset').replaceChildren(h('option', { value: '' }, '(custom scenario)'),
+    ...state.presets.map((p) => h('option', { value: p.name, title: p.lesson }, p.title || p.name)));
+  $('#preset').value = current;
   $('#compare-source').replaceChildren(h('option', { value: '' }, '(edited)'), h('option', { value: '=' }, 'Copy of A'),
     ...state.presets.map((p) => h('option', { value: p.name }, p.title || p.name)));
-  const got = await initial;
-  if (got && !got.error) {
-    setScenario(got);
-    markCustom();
-  } else {
-    if (got && got.error) announce(`Could not open the shared scenario: ${got.error.message}`, true);
-    const name = state.presets.some((p) => p.name === DEFAULT_PRESET) ? DEFAULT_PRESET : state.presets[0]?.name;
-    if (name) loadPreset(name);
-    else setScenario({ schemaVersion: 1, orgs: [{ name: 'Acme' }], events: [] });
+  if (got && got.error) announce(`Could not open the shared scenario: ${got.error.message}`, true);
+  if (state.parses) {
+    form.render(state.scenario);
+    state.formStale = false;
+    renderErrors();
   }
   state.undo = null;
   document.body.dataset.state = 'ready';
-  window.__caplabFirstResultMs = performance.now();
 }
 
 start();

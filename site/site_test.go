@@ -8,6 +8,8 @@ package site_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -26,6 +28,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/caplab/caplab/lambda/httpapi"
+	"github.com/caplab/caplab/lambda/store/memstore"
 	"github.com/caplab/caplab/policy"
 )
 
@@ -121,10 +125,8 @@ type fakeAPI struct {
 	stored map[string][]byte
 }
 
-// newServer serves the site directory with the freshly built engine; with
-// api it also answers POST /api/scenarios, GET /api/scenarios/{id} and
-// /s/{id} like caplab serve.
-func newServer(t testing.TB, api bool) *httptest.Server {
+// staticSite serves the site directory with the freshly built engine.
+func staticSite() http.Handler {
 	mux := http.NewServeMux()
 	for _, name := range []string{"main.wasm", "wasm_exec.js"} {
 		mux.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +134,15 @@ func newServer(t testing.TB, api bool) *httptest.Server {
 		})
 	}
 	mux.Handle("/", http.FileServer(http.Dir(siteDir)))
+	return mux
+}
+
+// newServer serves the site directory with the freshly built engine; with
+// api it also answers POST /api/scenarios, GET /api/scenarios/{id} and
+// /s/{id} like caplab serve.
+func newServer(t testing.TB, api bool) *httptest.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/", staticSite())
 	if api {
 		fa := &fakeAPI{stored: map[string][]byte{}}
 		mux.HandleFunc("POST /api/scenarios", func(w http.ResponseWriter, r *http.Request) {
@@ -165,11 +176,19 @@ func newServer(t testing.TB, api bool) *httptest.Server {
 			http.ServeFile(w, r, filepath.Join(siteDir, "index.html"))
 		})
 	}
-	srv := httptest.NewUnstartedServer(mux)
+	return startServer(t, listen(t), mux)
+}
+
+func listen(t testing.TB) net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
+
+func startServer(t testing.TB, ln net.Listener, h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -334,9 +353,21 @@ func (p *page) screenshot(name string) {
 	if err := os.MkdirAll(screensDir, 0o755); err != nil {
 		p.t.Fatal(err)
 	}
+	p.do(chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(screensDir, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *page) screenshotOf(name, sel string) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		p.t.Fatalf("screenshot of %s: %v", sel, err)
 	}
 	if err := os.WriteFile(filepath.Join(screensDir, name+".png"), png, 0o644); err != nil {
 		p.t.Fatal(err)
@@ -394,7 +425,7 @@ func TestPresets(t *testing.T) {
 		t.Fatalf("the picker lists %d presets, the engine has %d", n, len(presets))
 	}
 	shotDenied := false
-	for i, ps := range presets {
+	for _, ps := range presets {
 		p.pickPreset(ps.Name)
 		doc, _ := policy.Preset(ps.Name)
 		want := native(t, doc)
@@ -402,8 +433,12 @@ func TestPresets(t *testing.T) {
 		if title := eval[string](p, `document.querySelector('#scenario-title').textContent`); title != ps.Title {
 			t.Errorf("%s: title %q, want %q", ps.Name, title, ps.Title)
 		}
-		if i == 0 {
+		if ps.Name == "web-server-self-authorize" {
 			p.screenshot("main")
+		}
+		if strings.Contains(ps.Name, "relay") {
+			p.selectEvent(0)
+			p.screenshotOf("relay-sequence", "#detail .seq-wrap")
 		}
 		if !shotDenied {
 			for j, r := range want.Results {
@@ -555,6 +590,42 @@ func TestShortLink(t *testing.T) {
 	if got := q.scenarioJSON(); !sameJSON(t, got, want) {
 		t.Fatalf("/s/s001 opens\n%s\nwant\n%s", got, want)
 	}
+}
+
+// TestShortLinkRealServer shares through the real HTTP API of caplab
+// serve and the Lambda functions (lambda/httpapi with the in-memory store)
+// and opens the short link it returns.
+func TestShortLinkRealServer(t *testing.T) {
+	ln := listen(t)
+	base := "http://" + ln.Addr().String()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, ln, httpapi.New(httpapi.Config{BaseURL: base, SigningKey: key, Site: staticSite()}, memstore.New()))
+	p := openPage(t, srv.URL, "/")
+	p.pickPreset("web-server-self-authorize")
+	p.setField("/title", "Short link through the real API")
+	p.setField("/apps/0/oauth/consumerSecret", "not-to-be-shared")
+	p.do(chromedp.KeyEvent("s", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
+	p.poll(`document.querySelector('#share-dialog').open && document.querySelector('#share-link').value !== ''`, "the share dialog")
+	link := eval[string](p, `document.querySelector('#share-link').value`)
+	if !strings.HasPrefix(link, base+"/s/") {
+		t.Fatalf("share link %q, want %s/s/{id}", link, base)
+	}
+	q := openPage(t, srv.URL, strings.TrimPrefix(link, base))
+	got := q.scenarioJSON()
+	if strings.Contains(string(got), "not-to-be-shared") {
+		t.Fatalf("the stored scenario holds the secret: %s", got)
+	}
+	var want map[string]any
+	json.Unmarshal(p.scenarioJSON(), &want)
+	want["apps"].([]any)[0].(map[string]any)["oauth"].(map[string]any)["consumerSecret"] = "secret-1"
+	wantJSON, _ := json.Marshal(want)
+	if !sameJSON(t, got, wantJSON) {
+		t.Fatalf("%s opens\n%s\nwant\n%s", link, got, wantJSON)
+	}
+	expectShown(t, "short link", q.timeline(), native(t, p.scenarioJSON()))
 }
 
 // TestMalformedJSON: a syntax error in the JSON tab is shown at its line;

@@ -237,7 +237,22 @@ func validID(id string) bool {
 
 // internal logs an unexpected error and answers 500.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.cfg.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	noStore(w)
+	if temporary(err) {
+		// A store outage (throttling, a dropped connection) is retryable:
+		// say so, rather than a 500 the client would treat as final.
+		s.cfg.Logger.Warn("store unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable", "error_description": "the store is temporarily unavailable; retry the request"})
+		return
+	}
+	s.cfg.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "internal error"})
+}
+
+// temporary reports a retryable store error (one with Temporary() true,
+// the shape dynamostore's UnavailableError has).
+func temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }

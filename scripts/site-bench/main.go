@@ -118,23 +118,28 @@ func run(n int, wasmPath, chromium string) (string, error) {
 	if err := chromedp.Do(browser); err != nil {
 		return "", fmt.Errorf("starting Chromium: %v", err)
 	}
-	load := func(ctx context.Context, query string) (float64, error) {
+	type timings struct {
+		EngineReadyMs   float64 `json:"engineReadyMs"`
+		FirstEvaluateMs float64 `json:"firstEvaluateMs"`
+		FirstResultMs   float64 `json:"firstResultMs"`
+	}
+	load := func(ctx context.Context, query string) (timings, error) {
 		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+query)); err != nil {
-			return 0, fmt.Errorf("navigate: %v", err)
+			return timings{}, fmt.Errorf("navigate: %v", err)
 		}
 		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](`document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'`)); err != nil {
-			return 0, fmt.Errorf("waiting for the page: %v", err)
+			return timings{}, fmt.Errorf("waiting for the page: %v", err)
 		}
-		return chromedp.Run(ctx, chromedp.Evaluate[float64](`window.__caplabFirstResultMs || -1`))
+		return chromedp.Run(ctx, chromedp.Evaluate[timings](`window.__caplabTimings || {firstResultMs: -1}`))
 	}
 	fmt.Fprintf(os.Stderr, "site-bench: loading the page %d times cold and %d times warm…\n", n, n)
-	var cold, warm []float64
+	var cold, warm []timings
 	for range n {
 		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 		ms, err := load(ctx, "")
-		if err == nil && ms > 0 {
+		if err == nil && ms.FirstResultMs > 0 {
 			cold = append(cold, ms)
 		}
 		cancel()
@@ -144,6 +149,9 @@ func run(n int, wasmPath, chromium string) (string, error) {
 	}
 	ctx, cancelW := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	defer cancelW()
+	if err := chromedp.Do(ctx); err != nil { // open the tab outside load's timeout
+		return "", err
+	}
 	if _, err := load(ctx, ""); err != nil {
 		return "", fmt.Errorf("warm-up load: %v", err)
 	}
@@ -152,12 +160,26 @@ func run(n int, wasmPath, chromium string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("warm load: %v", err)
 		}
-		if ms > 0 {
+		if ms.FirstResultMs > 0 {
 			warm = append(warm, ms)
 		}
 	}
-	fmt.Fprintf(&b, "| first result, cold load (median of %d) | %s (bar 1000 ms: %.2f×) |\n", len(cold), msStr(median(cold)), median(cold)/1000)
-	fmt.Fprintf(&b, "| first result, warm reload (median of %d) | %s (bar 1000 ms: %.2f×) |\n", len(warm), msStr(median(warm)), median(warm)/1000)
+	for _, m := range []struct {
+		name string
+		runs []timings
+	}{{"cold load", cold}, {"warm reload", warm}} {
+		pick := func(f func(timings) float64) float64 {
+			v := make([]float64, len(m.runs))
+			for i, r := range m.runs {
+				v[i] = f(r)
+			}
+			return median(v)
+		}
+		first := pick(func(t timings) float64 { return t.FirstResultMs })
+		fmt.Fprintf(&b, "| first result, %s (median of %d) | %s (bar 1000 ms: %.2f×); engine ready at %s, first evaluate %s |\n",
+			m.name, len(m.runs), msStr(first), first/1000,
+			msStr(pick(func(t timings) float64 { return t.EngineReadyMs })), msStr(pick(func(t timings) float64 { return t.FirstEvaluateMs })))
+	}
 	return b.String(), nil
 }
 

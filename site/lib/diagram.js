@@ -51,12 +51,18 @@ function pathOf(url) {
   try { const u = new URL(url); return u.pathname + u.search + u.hash; } catch { return url; }
 }
 
+// scenarioUsesRelay: any app of the scenario registers a relay callback.
+export function scenarioUsesRelay(scenario) {
+  return (scenario.apps || []).some((a) => ((a.oauth && a.oauth.callbackUrls) || []).some(relayURL));
+}
+
 // messages lists the arrows of one event: [from, to, title, detail].
 export function messages(scenario, ev, res) {
   const app = appOf(scenario, ev);
   const appName = app ? app.name : 'client';
   const callback = ev.redirectUri ?? (app && app.oauth && (app.oauth.callbackUrls || [])[0]) ?? '';
-  const relay = relayURL(callback) || relayURL(res.response?.location || '');
+  const viaRelay = relayURL(callback);
+  const relay = viaRelay || scenarioUsesRelay(scenario);
   const status = res.httpStatus ? `${res.httpStatus} ` : '';
   const resp = res.response || {};
   const body = resp.body || (res.outcome === 'granted' ? 'OK' : [res.error, res.errorDescription].filter(Boolean).join(': '));
@@ -64,6 +70,12 @@ export function messages(scenario, ev, res) {
   switch (ev.do) {
     case 'authorize': {
       const type = ev.flow === 'userAgent' ? 'token' : 'code';
+      if (viaRelay) {
+        m.push(['Browser', 'Relay', 'GET /relay/start', 'consumer org, destination, PKCE challenge']);
+        m.push(['Relay', 'Browser', '302 to the org’s authorize endpoint', 'redirect_uri = the relay’s callback; state = opaque flow handle']);
+      } else if (relay) {
+        m.push(['Browser', 'Browser', 'the client bypasses the relay', 'its own redirect_uri']);
+      }
       m.push(['Browser', 'Salesforce', 'GET /services/oauth2/authorize',
         query({ response_type: type, client_id: ev.clientId || `‹consumer key of ${appName}›`, redirect_uri: callback, scope: ev.scope, state: ev.state,
           code_challenge: ev.pkce ? '‹S256›' : undefined })]);
@@ -75,10 +87,10 @@ export function messages(scenario, ev, res) {
       if (res.delivery === 'redirect' || res.delivery === 'redirectFragment') {
         const loc = resp.location || '';
         m.push(['Salesforce', 'Browser', `${status}Location`, loc]);
-        if (relay) {
+        if (viaRelay) {
           m.push(['Browser', 'Relay', `GET ${pathOf(loc).split(/[?#]/)[0] || '/'}`, pathOf(loc)]);
-          m.push(['Relay', 'Browser', '302 Location: the consumer org’s destination', 'same code/error, state and iss forwarded']);
-          m.push(['Browser', 'Client app', 'GET destination', res.outcome === 'granted' ? `${type} delivered` : 'error delivered']);
+          m.push(['Relay', 'Browser', '302 to the consumer org’s destination', 'flow claimed once; issuer checked']);
+          m.push(['Browser', 'Client app', 'GET destination', res.outcome === 'granted' ? `${type}, state and iss forwarded unchanged` : 'error forwarded']);
         } else {
           m.push(['Browser', 'Client app', `GET ${pathOf(loc)}`, res.delivery === 'redirectFragment' ? 'the fragment stays in the browser' : '']);
         }
@@ -91,7 +103,8 @@ export function messages(scenario, ev, res) {
       const grant = ev.grant || 'authorization_code';
       const wire = { jwt_bearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer', device: 'device_code', token_exchange: 'urn:ietf:params:oauth:grant-type:token-exchange' }[grant] || grant;
       m.push(['Client app', 'Salesforce', 'POST /services/oauth2/token', query({ grant_type: wire, client_id: ev.clientId || `‹${appName}›`,
-        client_secret: ev.clientSecret, code_verifier: ev.codeVerifier, username: grant === 'password' ? ev.user : undefined, password: ev.password })]);
+        client_secret: ev.clientSecret, code_verifier: ev.codeVerifier, username: grant === 'password' ? ev.user : undefined, password: ev.password,
+        redirect_uri: grant === 'authorization_code' && viaRelay ? callback : undefined })]);
       m.push(['Salesforce', 'Client app', `${status}${res.delivery === 'json' ? 'application/json' : res.delivery}`, body]);
       break;
     }
@@ -160,9 +173,11 @@ export function sequenceSVG(scenario, ev, res) {
       const x1 = x(from), x2 = x(to);
       const dir = Math.sign(x2 - x1);
       g.append(el('line', { x1, y1: y, x2: x2 - dir * 2, y2: y, class: 'seq-arrow' + (from === 'Salesforce' || (from === 'Relay' && to === 'Browser') ? ' seq-return' : ''), 'marker-end': 'url(#arrow)' }));
-      const mid = (x1 + x2) / 2, span = Math.abs(x2 - x1);
-      g.append(el('text', { x: mid, y: y - 20, class: 'seq-title' }, `${i + 1}. ${clip(title, Math.floor(span / 6.6))}`));
-      if (detail) g.append(el('text', { x: mid, y: y - 6, class: 'seq-detail' }, clip(detail, Math.floor(span / 6))));
+      // Labels are centred on the arrow and may run past its ends, as far
+      // as the drawing goes.
+      const mid = (x1 + x2) / 2, room = 2 * Math.min(mid, W - mid) - 8;
+      g.append(el('text', { x: mid, y: y - 20, class: 'seq-title' }, `${i + 1}. ${clip(title, Math.floor(room / 7.2))}`));
+      if (detail) g.append(el('text', { x: mid, y: y - 6, class: 'seq-detail' }, clip(detail, Math.floor(room / 6.7))));
     }
     svg.append(g);
   });

@@ -97,7 +97,7 @@ type liveEnv struct {
 	issuer string
 }
 
-func newLiveEnv(t *testing.T) *liveEnv {
+func newLiveEnv(t *testing.T, mutate ...func(doc map[string]any)) *liveEnv {
 	d := lambdatest.SharedDynamoDBLocal(t)
 	f := &faults{}
 	client := dynamoClient(d.Endpoint, f)
@@ -115,6 +115,14 @@ func newLiveEnv(t *testing.T) *liveEnv {
 	doc, err := os.ReadFile("testdata/scenario.json")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(mutate) > 0 {
+		var m map[string]any
+		json.Unmarshal(doc, &m)
+		for _, f := range mutate {
+			f(m)
+		}
+		doc, _ = json.Marshal(m)
 	}
 	resp, err := lambdatest.LoopbackClient().Post(base+"/api/scenarios", "application/json", bytes.NewReader(doc))
 	if err != nil {
@@ -345,4 +353,38 @@ func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 		status, _, m, raw := e.redeem(code)
 		expectTokens(t, e, status, m, raw)
 	})
+}
+
+// TestFaultsDuringRefreshRotation: under refresh-token rotation, a
+// throttled write of the new tokens after the old refresh token was
+// claimed releases the claim and answers 503; the client's retry with the
+// same refresh token then succeeds, and reuse afterwards still revokes.
+func TestFaultsDuringRefreshRotation(t *testing.T) {
+	e := newLiveEnv(t, func(m map[string]any) {
+		oauth := m["apps"].([]any)[0].(map[string]any)["oauth"].(map[string]any)
+		oauth["refreshTokenRotation"] = true
+	})
+	status, _, m, raw := e.redeem(e.code())
+	expectTokens(t, e, status, m, raw)
+	rt, _ := m["refresh_token"].(string)
+	if rt == "" {
+		t.Fatalf("no refresh token: %s", raw)
+	}
+	refresh := func() (int, http.Header, map[string]any, string) {
+		return e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+	}
+	e.faults.set(&rule{op: "PutItem", contains: "TOKEN#", action: "throttle", left: -1})
+	status, h, m, raw := refresh()
+	expect503(t, status, h, m, raw)
+	e.faults.set()
+	status, _, m, raw = refresh()
+	expectTokens(t, e, status, m, raw)
+	if m["refresh_token"] == rt || m["refresh_token"] == nil {
+		t.Fatalf("rotation did not issue a new refresh token: %s", raw)
+	}
+	// Reuse of the rotated-out token is refused (and revokes the family).
+	status, _, m, raw = refresh()
+	if status != http.StatusBadRequest || m["error"] != "invalid_grant" {
+		t.Fatalf("reuse of a rotated refresh token: %d %s", status, raw)
+	}
 }

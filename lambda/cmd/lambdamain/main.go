@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -54,9 +54,9 @@ func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := AWSConfigFromEnv()
 	if err != nil {
-		return nil, fmt.Errorf("aws config: %w", err)
+		return nil, err
 	}
 	ssmClient := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
 		if env.SSMEndpoint != "" {
@@ -123,4 +123,27 @@ func Restrict(fn Function, h http.Handler) http.Handler {
 func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	adapter := httpadapter.NewV2(h)
 	return adapter.ProxyWithContext
+}
+
+// AWSConfigFromEnv is the AWS configuration of a Lambda function: the
+// region and the execution role's credentials, which the Lambda runtime
+// puts in the environment (AWS_REGION, AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) for the life of the execution
+// environment. Reading them directly instead of config.LoadDefaultConfig
+// keeps the shared-config, SSO, STS and IMDS machinery out of the
+// bootstrap (smaller binary, faster init) and can never reach the instance
+// metadata service.
+func AWSConfigFromEnv() (aws.Config, error) {
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		region = os.Getenv("AWS_DEFAULT_REGION")
+	}
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if region == "" || id == "" || secret == "" {
+		return aws.Config{}, fmt.Errorf("aws config: AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (the Lambda runtime sets them)")
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))),
+	}, nil
 }

@@ -14,9 +14,10 @@
 // top-level attributes, so every change is a single UpdateItem that never
 // rewrites the record. Times in records are RFC 3339 with nanoseconds (as
 // the embedded store's JSON); exp is the expiry in Unix nanoseconds for
-// conditions; ttl is epoch seconds for DynamoDB TTL. TTL deletes late (up
-// to days), so expiry is also checked in code on every read and in the
-// claim conditions.
+// conditions; ttl is epoch seconds for DynamoDB TTL (expiry + 30 min, and
+// at least 30 min after the write). TTL deletes late (up to days), so
+// expiry is also checked in code on every read and in the claim
+// conditions.
 //
 // Concurrency and consistency:
 //   - Every read is strongly consistent (ConsistentRead): codes, tokens and
@@ -32,16 +33,22 @@
 //   - RevokeGrant is one UpdateItem on GRANT#<id>; GetToken and
 //     ClaimRefresh read the grant, so all its tokens die at once.
 //
-// Write order (the invariant for a failure mid-operation). The handler's
-// sequence through the plain interface is ClaimCode → PutGrant →
-// SetCodeGrant → PutToken…; a failure after the claim leaves a used code
-// with no tokens, and the client's retry reads as a replay. To avoid that,
-// this store also offers RedeemCode and RotateRefresh (see atomic.go):
-// one TransactWriteItems that claims the code (or refresh token) and writes
-// the grant, its index entry and the tokens together, so either all of it
-// exists or none of it does and the client may simply retry. A token is
-// never written before its grant (PutGrant, then tokens), and a token whose
-// grant is missing reads as revoked.
+// Write order (the invariant for a failure mid-operation): a grant is
+// written before anything that points to it: the authorize endpoint puts
+// the grant (PutGrant) and then the code that names it (PutCode); tokens
+// are written after their grant, and a token whose grant is missing reads
+// as revoked. The token endpoint claims the code (ClaimCode) and then
+// writes the tokens (PutToken); a failure between the two would leave a
+// used code with no tokens, so the Lambda guard (lambda/cmd/lambdamain)
+// releases the claim with ReleaseCode (only if it is still this request's
+// claim), revokes any token the request wrote, and answers 503, after
+// which the client's retry redeems the code normally. ReleaseRefresh does
+// the same for a rotated refresh token. A claim whose response was lost
+// is recognised on the SDK's retry by its claim_id, so it is never taken
+// for a replay.
+//
+// Relay items (relay.go) share the table: TENANT#<id> / META and
+// RELAY#<flow id> / META, with the same conditional create and claim.
 //
 // Errors: store.ErrNotFound, ErrAlreadyUsed, ErrExpired and ErrRevoked as
 // in the contract; throttling that outlasts the SDK retryer, dropped
@@ -151,7 +158,18 @@ func getTime(item map[string]types.AttributeValue, name string) (time.Time, erro
 	return t, nil
 }
 
-func ttlAfter(t time.Time) types.AttributeValue { return nv(t.Add(UsedRowGrace).Unix()) }
+// ttlAfter is the ttl of a record expiring at exp: UsedRowGrace past its
+// expiry, and never less than UsedRowGrace past the wall clock at the
+// write. A record written already expired (a caller's clock behind, or a
+// simulated one) so still stays long enough to answer a replay, instead of
+// being swept at once (DynamoDB Local's TTL sweeper deletes within seconds).
+// Expiry itself is always checked in code against the caller's clock.
+func ttlAfter(exp time.Time) types.AttributeValue {
+	if wall := time.Now(); wall.After(exp) {
+		exp = wall
+	}
+	return nv(exp.Add(UsedRowGrace).Unix())
+}
 
 func newClaimID() string {
 	var b [16]byte

@@ -20,6 +20,8 @@
 //	target-*.json        the targets (for versions)
 //	lambda-init.txt      go test -bench output or a script's output with
 //	                     benchmark lines (init metrics), if provided
+//	lambda-test.txt      go test -v of lambda/cmd/lambdamain's runtime-API test,
+//	                     whose log has each function's init time (fallback)
 //	relay.txt            go test -bench output of the relay benchmarks
 //
 // It computes itself the WASM module's raw, gzip (-9) and brotli (-q 11,
@@ -46,6 +48,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Quality bars (docs: /work/shared/spec/product.md "Quality bars").
@@ -143,9 +146,15 @@ func parseBench(data []byte) []bench {
 	return out
 }
 
+// benchMap keys benchmarks by name; of repeated runs (-count 2) it keeps
+// the fastest, because the first run of a benchmark in a fresh Node process
+// includes V8's tier-up from baseline to optimised WebAssembly code.
 func benchMap(bs []bench) map[string]bench {
 	m := map[string]bench{}
 	for _, b := range bs {
+		if old, ok := m[b.name]; ok && old.metrics["ns/op"] <= b.metrics["ns/op"] {
+			continue
+		}
 		m[b.name] = b
 	}
 	return m
@@ -255,7 +264,9 @@ func (r *report) load() {
 	}
 	nat := parseBench(r.read("engine-native.txt"))
 	for _, b := range nat {
-		r.engOrder = append(r.engOrder, b.name)
+		if !slices.Contains(r.engOrder, b.name) {
+			r.engOrder = append(r.engOrder, b.name)
+		}
 	}
 	r.engNative = benchMap(nat)
 	r.engWasm = benchMap(parseBench(r.read("engine-wasm.txt")))
@@ -412,6 +423,7 @@ func (r *report) verdicts() []verdict {
 		v.missing, v.note = true, r.brotliErr
 	default:
 		v.measured, v.ok = fmtBytes(r.wasmBrotl), float64(r.wasmBrotl) < barBrotliBytes
+		v.note = fmt.Sprintf("%d bytes; 1 MB = 10^6 bytes", r.wasmBrotl)
 	}
 	vs = append(vs, v)
 	// First result: the cold load is the bar (a first visit); a warm
@@ -424,8 +436,12 @@ func (r *report) verdicts() []verdict {
 		vs = append(vs, verdict{bar: "playground first result < 1 s after load (median)", missing: true, note: note})
 	}
 	for _, f := range r.first {
+		note := r.why("first-result")
+		if strings.Contains(f.kind, "warm") {
+			note = "for information: a first visit (cold) is the bar"
+		}
 		vs = append(vs, verdict{bar: fmt.Sprintf("playground first result < 1 s after load (median of %d, %s)", f.n, f.kind),
-			measured: fmt.Sprintf("%.0f ms", f.medianMs), ok: f.medianMs < barFirstResultMs, note: r.why("first-result")})
+			measured: fmt.Sprintf("%.0f ms", f.medianMs), ok: f.medianMs < barFirstResultMs, note: note})
 	}
 	// Throughput ratios.
 	for _, row := range r.throughputRows() {
@@ -489,8 +505,20 @@ func (r *report) lambdaInits() []lambdaInit {
 			}
 		}
 	}
+	if len(out) > 0 {
+		return out
+	}
+	// Else the runtime-API test's log lines:
+	// "api init (process start to first /next): 23.4ms".
+	for _, m := range initLogRe.FindAllStringSubmatch(string(r.read("lambda-test.txt")), -1) {
+		if d, err := time.ParseDuration(m[2]); err == nil {
+			out = append(out, lambdaInit{name: m[1] + " (one cold start, TestInvokeThroughRuntimeAPI)", ms: float64(d.Microseconds()) / 1000})
+		}
+	}
 	return out
 }
+
+var initLogRe = regexp.MustCompile(`(\S+) init \(process start to first /next\): ([0-9.]+(?:ns|µs|us|ms|s))`)
 
 type tputRow struct {
 	op, label string
@@ -578,7 +606,8 @@ func (r *report) markdown() string {
 	// 1. Engine.
 	p("\n## 1. Engine: native vs WASM (same benchmark source)\n\n")
 	p("Package policy's benchmarks run natively (`go test -bench`) and as GOOS=js GOARCH=wasm under Node (`go_js_wasm_exec`, the toolchain's wasm_exec.js). " +
-		"The six-event rows without fix search come from scripts/bench/engine (the same preset; one source built for both targets).\n\n")
+		"The six-event rows without fix search come from scripts/bench/engine (the same preset; one source built for both targets). " +
+		"Each benchmark runs twice (-count 2) and the faster run is shown: in a fresh Node process the first run includes V8's tier-up to optimised WebAssembly code.\n\n")
 	if len(r.engOrder) == 0 && len(r.sixNative) == 0 {
 		p("Missing: %s\n", r.why("engine"))
 	} else {
@@ -632,6 +661,7 @@ func (r *report) markdown() string {
 			br = fmtBytes(r.wasmBrotl)
 		}
 		p("| %s | raw | gzip -9 | brotli -q 11 |\n|---|---:|---:|---:|\n| size | %s | %s | %s |\n", r.wasmPath, fmtBytes(r.wasmRaw), fmtBytes(r.wasmGzip), br)
+		p("| bytes | %d | %d | %d |\n\nMB here is 10^6 bytes (scripts/site-bench below counts MiB).\n", r.wasmRaw, r.wasmGzip, r.wasmBrotl)
 	}
 	p("\nTime from navigation start to the first result on screen (`window.__caplabFirstResultMs`) in headless Chromium, " +
 		"from the playground's scripts/site-bench (cold: a fresh browser context per load, nothing cached; warm: reloads). Its output:\n\n")
@@ -700,7 +730,7 @@ func (r *report) markdown() string {
 	// 4. Lambda.
 	p("\n## 4. Lambda bootstraps\n\n")
 	if len(r.lambdaBins) > 0 {
-		p("Built by `make -f infra/Makefile all` (linux/arm64, -tags lambda.norpc, -trimpath, -s -w).\n\n| Function | bootstrap | zipped (deployment package) |\n|---|---:|---:|\n")
+		p("Built by `make -f infra/Makefile all` (linux/arm64, -tags lambda.norpc, -trimpath, -s -w); zipped with deflate -9 as a deployment package would be.\n\n| Function | bootstrap | zipped (deployment package) |\n|---|---:|---:|\n")
 		for _, lb := range r.lambdaBins {
 			p("| %s | %s | %s |\n", lb.name, fmtBytes(lb.raw), fmtBytes(lb.zipd))
 		}
@@ -715,8 +745,26 @@ func (r *report) markdown() string {
 	} else {
 		p("\nCold init time missing: %s\n", r.why("lambda"))
 	}
-	if len(r.lambdaInit) > 0 {
-		p("\nRaw lambda benchmark lines:\n\n```\n%s```\n", string(r.read("lambda-init.txt")))
+	// Latency metrics (…-p50-µs, …-p99-µs) of other benchmarks in the same
+	// output, e.g. the DynamoDB store's operations against DynamoDB Local.
+	for _, b := range r.lambdaInit {
+		var names []string
+		for unit := range b.metrics {
+			if n, ok := strings.CutSuffix(unit, "-p50-µs"); ok {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		sort.Strings(names)
+		p("\n%s (%s, %d each):\n\n| operation | p50 µs | p99 µs |\n|---|---:|---:|\n", strings.TrimPrefix(b.name, "Benchmark"), b.pkg, b.n)
+		for _, n := range names {
+			p("| %s | %s | %s |\n", n, metric(b, n+"-p50-µs"), metric(b, n+"-p99-µs"))
+		}
+	}
+	if raw := r.read("lambda-init.txt"); len(raw) > 0 {
+		p("\n<details><summary>Raw output of the Lambda benchmark script</summary>\n\n```\n%s```\n\n</details>\n", raw)
 	}
 
 	// 5. Relay.
