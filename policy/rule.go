@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"net/http"
-	"strconv"
-)
+import "strconv"
 
 // rule is one thing Salesforce checks: a name for the trace, the page that
 // documents it, and the check itself.
@@ -51,15 +48,15 @@ func (r *request) failOn(channel string, status int, because, setting, code, des
 func statusFor(channel string) int {
 	switch channel {
 	case DeliverRedirect, DeliverRedirectFragment:
-		return http.StatusFound
+		return 302
 	case DeliverJSON:
-		return http.StatusBadRequest
+		return 400
 	case DeliverSoapFault:
-		return http.StatusInternalServerError
+		return 500 // SOAP 1.1 faults travel as HTTP 500
 	case DeliverNone:
 		return 0 // no HTTP exchange (an outbound message, an admin action)
 	default:
-		return http.StatusOK
+		return 200
 	}
 }
 

@@ -39,6 +39,9 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
+	// Idempotent writes go through db.Batch, which shares one fsync among
+	// concurrent writers; a short delay keeps a lone writer's latency low.
+	db.MaxBatchDelay = maxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bScenarios, bCodes, bGrants, bByScen, bTokens} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -93,8 +96,11 @@ func (s *Store) GetScenario(_ context.Context, id string) (sc store.Scenario, er
 	return sc, err
 }
 
+// maxBatchDelay is how long a write waits for others to share its commit.
+const maxBatchDelay = time.Millisecond
+
 func (s *Store) PutCode(_ context.Context, c store.Code) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bCodes, c.Hash, c) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bCodes, c.Hash, c) })
 }
 
 func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (c store.Code, err error) {
@@ -131,7 +137,7 @@ func scenKey(g store.Grant) []byte {
 }
 
 func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		old, err := get[store.Grant](tx, bGrants, g.ID)
 		if err == nil && old.Interactive {
 			if err := tx.Bucket(bByScen).Delete(scenKey(old)); err != nil {
@@ -172,7 +178,7 @@ func (s *Store) ListApprovals(_ context.Context, scenarioID string) (out []store
 }
 
 func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		g, err := get[store.Grant](tx, bGrants, id)
 		if err != nil {
 			return err
@@ -186,7 +192,7 @@ func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) er
 }
 
 func (s *Store) PutToken(_ context.Context, t store.Token) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bTokens, t.Hash, t) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bTokens, t.Hash, t) })
 }
 
 func getToken(tx *bolt.Tx, hash string, now time.Time) (store.Token, error) {
@@ -229,7 +235,7 @@ func (s *Store) ClaimRefresh(_ context.Context, hash string, now time.Time) (t s
 }
 
 func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		t, err := get[store.Token](tx, bTokens, hash)
 		if err != nil {
 			return err
@@ -243,7 +249,7 @@ func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.T
 }
 
 func (s *Store) RevokeToken(_ context.Context, hash string, _ time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
 		t, err := get[store.Token](tx, bTokens, hash)
 		if err != nil {
 			return err
