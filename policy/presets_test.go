@@ -160,9 +160,16 @@ func BenchmarkEvaluateSixEvents(b *testing.B) {
 	if n := len(s.Events); n != 6 {
 		b.Fatalf("preset %s has %d events; want 6", sixEventPreset, n)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		Evaluate(s, Options{})
+	for _, c := range []struct {
+		name string
+		opt  Options
+	}{{"withFixes", Options{}}, {"noFixes", Options{NoFixes: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Evaluate(s, c.opt)
+			}
+		})
 	}
 }
 

@@ -382,6 +382,9 @@ func (r *report) verdicts() []verdict {
 		if fixes {
 			name = "BenchmarkSixEvents/withFixes"
 			// Package policy's own benchmark is the reference with fixes.
+			if b, ok := eng["BenchmarkEvaluateSixEvents/withFixes"]; ok {
+				return b.metrics["ns/op"], "policy BenchmarkEvaluateSixEvents/withFixes"
+			}
 			if b, ok := eng["BenchmarkEvaluateSixEvents"]; ok {
 				return b.metrics["ns/op"], "policy BenchmarkEvaluateSixEvents"
 			}
