@@ -34,9 +34,12 @@ test: tools wasm vet test-go test-wasm
 test-go:
 	$(GO) test -count=1 ./...
 
-# The WASM entry under Node with the real wasm_exec.js.
+# The WASM entry under Node with the real wasm_exec.js, and the built module
+# against native results for every preset (same clock).
 test-wasm: wasm
 	PATH="$(GOROOT)/lib/wasm:$$PATH" GOOS=js GOARCH=wasm $(GO) test -count=1 ./wasm/...
+	$(GO) run ./scripts/wasm-native-results
+	node --test scripts/wasm-node-test.mjs scripts/site-js-test.mjs
 
 # Short fuzzing runs over the parsers (the seed corpora also run in make test).
 fuzz:
