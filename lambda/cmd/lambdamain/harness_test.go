@@ -1,7 +1,6 @@
 package lambdamain_test
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -9,22 +8,18 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 	"github.com/caplab/caplab/lambda/lambdatest"
-	"github.com/caplab/caplab/lambda/store/dynamostore"
 )
 
 func TestMain(m *testing.M) {
@@ -72,30 +67,12 @@ func testSecrets(t testing.TB) (map[string]string, lambdamain.Secrets) {
 	return map[string]string{signingParam: keyPEM, cookieParam: cookieB64}, lambdamain.Secrets{SigningKey: sk, CookieKey: ck}
 }
 
-// dynamoClient is a DynamoDB Local client with static credentials; rt,
-// when set, sits between the SDK and the network (fault injection).
 func dynamoClient(endpoint string, rt http.RoundTripper) *dynamodb.Client {
-	var hc *http.Client
-	if rt != nil {
-		hc = &http.Client{Transport: rt, Timeout: dynamostore.AttemptTimeout}
-	}
-	return dynamodb.New(dynamodb.Options{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
-	}, dynamostore.ClientOptions(endpoint, hc))
+	return lambdatest.DynamoClient(endpoint, rt)
 }
 
-var tableSeq atomic.Int64
-
 func newTable(t testing.TB, client *dynamodb.Client) string {
-	t.Helper()
-	name := fmt.Sprintf("caplab-lambda-%d-%d", time.Now().UnixNano()%1e6, tableSeq.Add(1))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := dynamostore.CreateTable(ctx, client, name); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return lambdatest.NewTable(t, client, "caplab-lambda")
 }
 
 func quietLogger() *slog.Logger {

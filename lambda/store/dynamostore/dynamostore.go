@@ -308,47 +308,15 @@ func (s *Store) GetCode(ctx context.Context, hash string, now time.Time) (store.
 const codeClaimCondition = "attribute_exists(PK) AND attribute_not_exists(used_at) AND exp > :now"
 
 func (s *Store) ClaimCode(ctx context.Context, hash string, now time.Time) (store.Code, error) {
-	claim := newClaimID()
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           s.table,
-		Key:                 key(prefixCode+hash, skMeta),
-		UpdateExpression:    aws.String("SET used_at = :used, claim_id = :claim"),
-		ConditionExpression: aws.String(codeClaimCondition),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":used": sv(tstr(now)), ":claim": sv(claim), ":now": nv(now.UnixNano()),
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err == nil {
-		return decodeCode(out.Attributes)
-	}
-	ccf, ok := conditionFailed(err)
-	if !ok {
-		return store.Code{}, mapErr("ClaimCode", err)
-	}
-	return s.explainCodeClaim(ctx, hash, now, claim, ccf.Item)
-}
-
-// explainCodeClaim classifies a failed claim from the item as it was (the
-// condition failure's ALL_OLD, or a consistent read when the backend does
-// not return it): missing, already used (unless by our own retried
-// request), or expired.
-func (s *Store) explainCodeClaim(ctx context.Context, hash string, now time.Time, claim string, old map[string]types.AttributeValue) (store.Code, error) {
-	if len(old) == 0 {
-		item, err := s.get(ctx, "ClaimCode", prefixCode+hash, skMeta)
-		if err != nil {
-			return store.Code{}, err
-		}
-		old = item
-	}
-	c, err := decodeCode(old)
+	item, won, err := claimOnce(ctx, s.db, s.table, "ClaimCode", prefixCode+hash,
+		"SET used_at = :used, claim_id = :claim", codeClaimCondition, nil, now)
 	if err != nil {
-		return c, err
+		return store.Code{}, err
 	}
+	c, err := decodeCode(item)
 	switch {
-	case !c.UsedAt.IsZero() && getS(old, attrClaimID) == claim:
-		return c, nil // our own claim, applied before a dropped response
+	case err != nil || won:
+		return c, err
 	case !c.UsedAt.IsZero():
 		return c, store.ErrAlreadyUsed
 	case store.CheckCode(c, now) != nil:
@@ -670,44 +638,16 @@ func (s *Store) ClaimRefresh(ctx context.Context, hash string, now time.Time) (s
 	if !t.UsedAt.IsZero() {
 		return t, store.ErrAlreadyUsed
 	}
-	claim := newClaimID()
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           s.table,
-		Key:                 key(prefixToken+hash, skMeta),
-		UpdateExpression:    aws.String("SET used_at = :used, last_used_at = :used, claim_id = :claim"),
-		ConditionExpression: aws.String(refreshClaimCondition),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":used": sv(tstr(now)), ":claim": sv(claim), ":now": nv(now.UnixNano()),
-			":false": &types.AttributeValueMemberBOOL{Value: false},
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err == nil {
-		return decodeToken(out.Attributes)
-	}
-	ccf, ok := conditionFailed(err)
-	if !ok {
-		return t, mapErr("ClaimRefresh", err)
-	}
-	return s.explainRefreshClaim(ctx, hash, now, claim, ccf.Item)
-}
-
-func (s *Store) explainRefreshClaim(ctx context.Context, hash string, now time.Time, claim string, old map[string]types.AttributeValue) (store.Token, error) {
-	if len(old) == 0 {
-		item, err := s.get(ctx, "ClaimRefresh", prefixToken+hash, skMeta)
-		if err != nil {
-			return store.Token{}, err
-		}
-		old = item
-	}
-	t, err := decodeToken(old)
+	item, won, err := claimOnce(ctx, s.db, s.table, "ClaimRefresh", prefixToken+hash,
+		"SET used_at = :used, last_used_at = :used, claim_id = :claim", refreshClaimCondition,
+		map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}}, now)
 	if err != nil {
 		return t, err
 	}
+	t, err = decodeToken(item)
 	switch {
-	case !t.UsedAt.IsZero() && getS(old, attrClaimID) == claim:
-		return t, nil // our own claim, applied before a dropped response
+	case err != nil || won:
+		return t, err
 	case !t.UsedAt.IsZero():
 		return t, store.ErrAlreadyUsed
 	}

@@ -119,41 +119,14 @@ func decodeFlow(item map[string]types.AttributeValue) (relay.Flow, error) {
 
 // ClaimFlow is one conditional UpdateItem, like ClaimCode.
 func (s *Relay) ClaimFlow(ctx context.Context, id string, now time.Time) (relay.Flow, error) {
-	claim := newClaimID()
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           s.table,
-		Key:                 key(prefixFlow+id, skMeta),
-		UpdateExpression:    aws.String("SET used_at = :used, claim_id = :claim"),
-		ConditionExpression: aws.String(codeClaimCondition),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":used": sv(tstr(now)), ":claim": sv(claim), ":now": nv(now.UnixNano()),
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if err == nil {
-		return decodeFlow(out.Attributes)
-	}
-	ccf, ok := conditionFailed(err)
-	if !ok {
-		return relay.Flow{}, mapErr("ClaimFlow", err)
-	}
-	old := ccf.Item
-	if len(old) == 0 {
-		got, gerr := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: key(prefixFlow+id, skMeta), ConsistentRead: aws.Bool(true)})
-		if gerr != nil {
-			return relay.Flow{}, mapErr("ClaimFlow", gerr)
-		}
-		if old = got.Item; len(old) == 0 {
-			return relay.Flow{}, relay.ErrNotFound
-		}
-	}
-	f, err := decodeFlow(old)
+	item, won, err := claimOnce(ctx, s.db, s.table, "ClaimFlow", prefixFlow+id,
+		"SET used_at = :used, claim_id = :claim", codeClaimCondition, nil, now)
 	if err != nil {
-		return f, err
+		return relay.Flow{}, err
 	}
-	if !f.UsedAt.IsZero() && getS(old, attrClaimID) == claim {
-		return f, nil // our own claim, applied before a dropped response
+	f, err := decodeFlow(item)
+	if err != nil || won {
+		return f, err
 	}
 	if err := relay.CheckFlow(f, now); err != nil {
 		return f, err
