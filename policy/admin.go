@@ -114,7 +114,9 @@ func (e *evaluator) admin(r *request) {
 		r.user.PermissionSets = slices.DeleteFunc(r.user.PermissionSets, func(p string) bool { return p == r.ev.PermissionSet })
 		r.adminDone("removed " + r.ev.PermissionSet + " from " + r.user.Username)
 	case "revokeApp":
-		who := func(g *grant) bool { return g.org == o.Name && g.app == r.app.Name && (r.user == nil || g.user == r.user.Username) }
+		who := func(g *grant) bool {
+			return g.org == o.Name && g.app == r.app.Name && (r.user == nil || g.user == r.user.Username)
+		}
 		n := e.revokeWhere(who, "an admin revoked the app's access (OAuth Usage → Revoke)")
 		if r.user != nil {
 			r.user.ApprovedApps = slices.DeleteFunc(r.user.ApprovedApps, func(a string) bool { return a == r.app.Name })

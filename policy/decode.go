@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -186,7 +185,15 @@ func (d *decoding) syntaxError(se *json.SyntaxError) {
 // err is the DecodeError for the problems found, in document order and
 // capped at maxErrors.
 func (d *decoding) err() error {
-	slices.SortStableFunc(d.probs, func(a, b problem) int { return cmp.Compare(a.off, b.off) })
+	offs := make([]int, len(d.probs))
+	for i, p := range d.probs {
+		offs[i] = p.off
+	}
+	sorted := make([]problem, len(d.probs))
+	for i, j := range stableOrder(offs) {
+		sorted[i] = d.probs[j]
+	}
+	d.probs = sorted
 	n := len(d.probs)
 	if n > maxErrors {
 		n = maxErrors - 1

@@ -2,15 +2,13 @@ package policy
 
 import (
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/go-playground/validator/v10"
 )
 
 // Value rules named in Scenario's validate tags, beyond validator's own.
+// They apply to strings only.
 var customRules = map[string]func(s, param string) bool{
 	"sfid":       sfidValid,
 	"mydomain":   ignoreParam(myDomainValid),
@@ -32,15 +30,6 @@ const (
 
 func ignoreParam(ok func(string) bool) func(string, string) bool {
 	return func(s, _ string) bool { return ok(s) }
-}
-
-// validatorFunc adapts a string rule to validator; the rules apply to
-// strings only.
-func validatorFunc(rule func(s, param string) bool) validator.Func {
-	return func(fl validator.FieldLevel) bool {
-		f := fl.Field()
-		return f.Kind() == reflect.String && rule(f.String(), fl.Param())
-	}
 }
 
 // sfidSuffixChars encode the case of 5 characters of an 18-character id.

@@ -1,51 +1,23 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"unicode/utf8"
-
-	"github.com/go-playground/validator/v10"
 )
 
-// structValidator checks Scenario's validate tags. It is built once: a
-// validator caches struct metadata and is safe for concurrent use.
-var structValidator = sync.OnceValue(func() *validator.Validate {
-	v := validator.New()
-	// Namespaces use json names, so they map onto JSON pointers.
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
-			return ""
-		}
-		return name
-	})
-	for tag, rule := range customRules {
-		if err := v.RegisterValidation(tag, validatorFunc(rule)); err != nil {
-			panic(err) // a bad tag name is a programming error
-		}
-	}
-	return v
-})
+// Scenario's validate tags are checked by go-playground/validator in the
+// native build (decode_validator.go) and by a small interpreter of the same
+// tags in the browser build (decode_tags.go), which leaves the validator's
+// megabyte of dependencies out of the WebAssembly module. Both report each
+// broken rule through ruleMessage, so the messages are the same.
 
-// validate reports the values that break Scenario's validate tags.
-func (d *decoding) validate(s *Scenario) {
-	err := structValidator().Struct(s)
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
-		if err != nil {
-			d.check("", "%v", err)
-		}
-		return
-	}
-	for _, fe := range ves {
-		path := namespacePointer(fe.Namespace())
-		_, present := d.positions()[path]
-		d.check(path, "%s", ruleMessage(fe, present))
-	}
+// ruleBroken reports a value that breaks a rule of its validate tag, at
+// path (a JSON pointer).
+func (d *decoding) ruleBroken(path, tag, param string, value any, kind reflect.Kind) {
+	_, present := d.positions()[path]
+	d.check(path, "%s", ruleMessage(tag, param, value, kind, present))
 }
 
 // namespacePointer turns a validator namespace with json names, such as
@@ -72,43 +44,46 @@ func namespacePointer(ns string) string {
 
 // ruleMessage says in words what a value must be, and what it is.
 // present says whether the document has the field at all.
-func ruleMessage(fe validator.FieldError, present bool) string {
-	got := gotValue(fe.Value())
-	str, _ := fe.Value().(string)
+// tag is the rule that failed ("startswith=/|eq=" for a chain of
+// alternatives), param its parameter, value the field's value (pointers
+// followed) and kind that value's kind.
+func ruleMessage(tag, param string, value any, kind reflect.Kind, present bool) string {
+	got := gotValue(value)
+	str, _ := value.(string)
 	switch {
-	case !present && fe.Tag() == "eq":
-		return fmt.Sprintf("is required (must be %s)", fe.Param())
+	case !present && tag == "eq":
+		return fmt.Sprintf("is required (must be %s)", param)
 	case !present:
 		return "is required"
 	}
-	switch fe.Tag() {
+	switch tag {
 	case "required":
 		return "must not be empty" // the key is there, its value is "" or null
 	case "eq":
-		return fmt.Sprintf("must be %s; got %s", fe.Param(), got)
+		return fmt.Sprintf("must be %s; got %s", param, got)
 	case "min", "max":
-		limit := map[string]string{"min": "at least", "max": "at most"}[fe.Tag()]
-		switch fe.Kind() {
+		limit := map[string]string{"min": "at least", "max": "at most"}[tag]
+		switch kind {
 		case reflect.Slice, reflect.Array, reflect.Map:
-			return fmt.Sprintf("must have %s %s %s; got %d", limit, fe.Param(),
-				plural(fe.Param(), "item"), reflect.ValueOf(fe.Value()).Len())
+			return fmt.Sprintf("must have %s %s %s; got %d", limit, param,
+				plural(param, "item"), reflect.ValueOf(value).Len())
 		case reflect.String:
-			return fmt.Sprintf("must be %s %s characters long; got %d", limit, fe.Param(),
+			return fmt.Sprintf("must be %s %s characters long; got %d", limit, param,
 				utf8.RuneCountInString(str))
 		}
-		return fmt.Sprintf("must be %s %s; got %s", limit, fe.Param(), got)
+		return fmt.Sprintf("must be %s %s; got %s", limit, param, got)
 	case "oneof":
-		names := strings.Fields(fe.Param())
+		names := strings.Fields(param)
 		return fmt.Sprintf("must be one of %s; got %s%s", strings.Join(names, ", "), got, didYouMean(str, names))
 	case "ip":
 		return "must be an IPv4 or IPv6 address; got " + got
 	case "startswith=/|eq=": // PatchOp.Path
 		return `must be a JSON pointer: "" or starting with "/"; got ` + got
 	case "sfid":
-		if sfidValid(str[:min(len(str), 15)], fe.Param()) && len(str) == 18 {
+		if sfidValid(str[:min(len(str), 15)], param) && len(str) == 18 {
 			return fmt.Sprintf("has a wrong case-checksum suffix: want %q; got %s", str[:15]+sfidSuffix(str[:15]), got)
 		}
-		return fmt.Sprintf("must be a 15- or 18-character Salesforce id starting with %s; got %s", fe.Param(), got)
+		return fmt.Sprintf("must be a 15- or 18-character Salesforce id starting with %s; got %s", param, got)
 	case "mydomain":
 		return "must be a My Domain name such as acme or acme--uat (lowercase letters, digits and hyphens; no scheme or dots); got " + got
 	case "date":
@@ -128,7 +103,7 @@ func ruleMessage(fe validator.FieldError, present bool) string {
 	case "host":
 		return "must be login, test, myDomain or an absolute https URL; got " + got
 	}
-	return fmt.Sprintf("fails the rule %q; got %s", fe.Tag(), got)
+	return fmt.Sprintf("fails the rule %q; got %s", tag, got)
 }
 
 // gotValue shows a value in a message: strings quoted and cut short.

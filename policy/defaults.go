@@ -8,13 +8,13 @@ import (
 // Release and enforcement dates that change Salesforce's defaults. Orgs are
 // upgraded in waves; each date is the one caplab uses, said in the trace.
 var (
-	summer23     = day(2023, 6, 10)  // username-password and user-agent flows blocked by default in new orgs
-	winter26     = day(2025, 10, 11) // SOAP login() off by default in new orgs
-	summer26     = day(2026, 6, 13)  // new orgs: login() also needs Use Any API Auth
-	usageNewOrgs = day(2025, 8, 28)  // uninstalled-app restriction for orgs created from this day
-	usageExisting = day(2025, 9, 2)  // ... and for existing orgs (phased Sep 2–17; caplab uses the first day)
-	useAnyClientNoSelfAuth = day(2025, 12, 8) // Use Any API Client stops allowing self-authorization of uninstalled apps
-	outboundNoSessionID    = day(2026, 2, 23) // outbound messages stop carrying session IDs
+	summer23               = day(2023, 6, 10)  // username-password and user-agent flows blocked by default in new orgs
+	winter26               = day(2025, 10, 11) // SOAP login() off by default in new orgs
+	summer26               = day(2026, 6, 13)  // new orgs: login() also needs Use Any API Auth
+	usageNewOrgs           = day(2025, 8, 28)  // uninstalled-app restriction for orgs created from this day
+	usageExisting          = day(2025, 9, 2)   // ... and for existing orgs (phased Sep 2–17; caplab uses the first day)
+	useAnyClientNoSelfAuth = day(2025, 12, 8)  // Use Any API Client stops allowing self-authorization of uninstalled apps
+	outboundNoSessionID    = day(2026, 2, 23)  // outbound messages stop carrying session IDs
 
 	defaultOrgCreatedAt = day(2020, 1, 1)
 )
@@ -96,7 +96,7 @@ func (o *Org) orgID() string {
 	return GenerateID("00D", o.Name)
 }
 
-func (u *User) isActive() bool   { v, _ := boolSetting(u.Active, true); return v }
+func (u *User) isActive() bool    { v, _ := boolSetting(u.Active, true); return v }
 func (u *User) hasPassword() bool { v, _ := boolSetting(u.HasPassword, true); return v }
 
 func (a *App) isECA() bool { return a.Kind == "externalClientApp" }

@@ -8,9 +8,9 @@ import (
 // Limits on fix search, so a denied event costs a bounded number of
 // re-evaluations.
 const (
-	maxFixDepth      = 3  // changes combined into one fix
+	maxFixDepth       = 3  // changes combined into one fix
 	maxFixEvaluations = 60 // re-evaluations per denied event
-	maxFixesOffered  = 6
+	maxFixesOffered   = 6
 )
 
 // addFixes offers, for every denied event, the smallest verified changes
@@ -74,8 +74,18 @@ func verifiedFixes(s *Scenario, doc []byte, event int, candidates []Fix, opt Opt
 			queue = append(queue, Fix{Actor: c.Actor, Summary: c.Summary + "; and " + lowerFirst(next.Summary), Patch: append(slices.Clone(c.Patch), next.Patch...)})
 		}
 	}
-	slices.SortStableFunc(found, func(a, b Fix) int { return len(a.Patch) - len(b.Patch) })
-	return found
+	if len(found) < 2 {
+		return found
+	}
+	sizes := make([]int, len(found))
+	for i, f := range found {
+		sizes[i] = len(f.Patch)
+	}
+	sorted := make([]Fix, len(found))
+	for i, j := range stableOrder(sizes) {
+		sorted[i] = found[j]
+	}
+	return sorted
 }
 
 // confirmFix applies the fix as a real JSON Patch to the scenario document

@@ -4,7 +4,7 @@ import "slices"
 
 // The token endpoint: one rule list per grant, answers as JSON.
 var (
-	codeRules = []rule{ruleHTTPS, ruleClientKnown, ruleClientSecret, ruleCodeValid, ruleCodeRedirect, ruleCodePKCE, ruleUserActive}
+	codeRules    = []rule{ruleHTTPS, ruleClientKnown, ruleClientSecret, ruleCodeValid, ruleCodeRedirect, ruleCodePKCE, ruleUserActive}
 	refreshRules = []rule{ruleHTTPS, ruleClientKnown, ruleClientSecret, ruleRefreshValid, ruleUserActive,
 		ruleBlocked, ruleLoginIP, rulePermittedUsers, ruleHighAssurance}
 	passwordRules = []rule{ruleHTTPS, ruleLoginHost, ruleClientKnown, ruleECANoPassword, ruleUsernamePasswordAllowed, ruleClientSecret,

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -90,7 +89,7 @@ func GenerateID(prefix string, seed string) string {
 	if len(prefix) != 3 || !isIDChar(rune(prefix[0])) || !isIDChar(rune(prefix[1])) || !isIDChar(rune(prefix[2])) {
 		panic(fmt.Sprintf("policy.GenerateID: prefix %q is not 3 letters or digits", prefix))
 	}
-	sum := sha256.Sum256([]byte(prefix + "\x00" + seed))
+	sum := digest32(prefix + "\x00" + seed)
 	b := make([]byte, 0, 18)
 	b = append(b, prefix...)
 	b = append(b, idBase62[int(sum[0])%62], idBase62[int(sum[1])%62], '0')
@@ -98,6 +97,33 @@ func GenerateID(prefix string, seed string) string {
 		b = append(b, idBase62[int(x)%62])
 	}
 	return string(b) + idChecksum(string(b))
+}
+
+// digest32 is a deterministic 32-byte digest of s for synthetic ids and
+// tokens: four 64-bit FNV-1a hashes of s, each seeded with its index and
+// finished with the SplitMix64 mixer so every input bit moves every output
+// bit. It is no cryptographic hash (nothing here is a secret), and it
+// keeps crypto/sha256 out of the browser build.
+func digest32(s string) [32]byte {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	var out [32]byte
+	for i := range 4 {
+		h := uint64(offset64)
+		h = (h ^ uint64(i)) * prime64
+		for j := range len(s) {
+			h = (h ^ uint64(s[j])) * prime64
+		}
+		h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
+		h = (h ^ h>>27) * 0x94d049bb133111eb
+		h ^= h >> 31
+		for b := range 8 {
+			out[i*8+b] = byte(h >> (56 - 8*b))
+		}
+	}
+	return out
 }
 
 // idChecksum computes the 3-character suffix of a valid 15-character ID.

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -300,4 +301,39 @@ func FuzzID18(f *testing.F) {
 			t.Fatalf("CheckIDPrefix(%q, %q): %v", got, in[:3], err)
 		}
 	})
+}
+
+// Generated ids come from a non-cryptographic digest: similar seeds must
+// still give unrelated ids, and the digest must not change between runs.
+func TestGenerateIDSpread(t *testing.T) {
+	seen := map[string]string{}
+	for i := range 5000 {
+		seed := "user" + strconv.Itoa(i) + "@acme.test"
+		id := GenerateID("005", seed)
+		if prev, dup := seen[id[:15]]; dup {
+			t.Fatalf("GenerateID(005, %q) = %q, the same as for %q", seed, id, prev)
+		}
+		seen[id[:15]] = seed
+	}
+	// Neighbouring seeds differ in most of the nine random characters.
+	a, b := GenerateID("005", "user1"), GenerateID("005", "user2")
+	same := 0
+	for i := 6; i < 15; i++ {
+		if a[i] == b[i] {
+			same++
+		}
+	}
+	if same > 3 {
+		t.Errorf("GenerateID for user1 and user2: %s and %s share %d of 9 characters", a, b, same)
+	}
+	// Pinned values: ids are the same in every run, native or in the
+	// browser, so scenarios without explicit ids keep theirs.
+	for _, tt := range []struct{ prefix, seed, want string }{
+		{"00D", "Acme", "00DR10eQ16QaZdiMEF"},
+		{"005", "ana@acme.test", "0051n0HAyW26XQ4AWM"},
+	} {
+		if got := GenerateID(tt.prefix, tt.seed); got != tt.want {
+			t.Errorf("GenerateID(%q, %q) = %q; want %q", tt.prefix, tt.seed, got, tt.want)
+		}
+	}
 }

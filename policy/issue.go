@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -75,7 +74,7 @@ func containsScope(scopes []string, s string) bool {
 
 // token makes a synthetic, deterministic token value of Salesforce's shape.
 func (r *request) token(kind string) string {
-	sum := sha256.Sum256([]byte(kind + "|" + strconv.Itoa(r.evIx) + "|" + r.s.Title))
+	sum := digest32(kind + "|" + strconv.Itoa(r.evIx) + "|" + r.s.Title)
 	body := base64.RawURLEncoding.EncodeToString(sum[:])[:40]
 	switch kind {
 	case "code":
@@ -113,20 +112,20 @@ func (r *request) userID() string {
 func (r *request) successResponse(a *artefact) *Response {
 	switch {
 	case a.code != nil:
-		q := url.Values{"code": {r.token("code")}}
+		q := query{"code": r.token("code")}
 		if r.ev.State != "" {
-			q.Set("state", r.ev.State)
+			q["state"] = r.ev.State
 		}
 		return &Response{Location: withParams(r.redirectURI, "?", q)}
 	case a.access != nil:
 		fields := r.tokenFields(a)
 		if r.ev.Do == "authorize" {
-			q := url.Values{}
+			q := query{}
 			for _, f := range fields {
-				q.Set(f[0], f[1])
+				q[f[0]] = f[1]
 			}
 			if r.ev.State != "" {
-				q.Set("state", r.ev.State)
+				q["state"] = r.ev.State
 			}
 			return &Response{Location: withParams(r.redirectURI, "#", q)}
 		}
@@ -197,11 +196,33 @@ func writeJSONString(b *strings.Builder, s string) {
 	b.WriteByte('"')
 }
 
-func withParams(base, sep string, q url.Values) string {
+// query is the parameters of a URL's query or fragment, one value each.
+type query map[string]string
+
+// encode is url.Values.Encode: keys sorted, keys and values escaped.
+func (q query) encode() string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(url.QueryEscape(k))
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(q[k]))
+	}
+	return b.String()
+}
+
+func withParams(base, sep string, q query) string {
 	if sep == "?" && strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return base + sep + q.Encode()
+	return base + sep + q.encode()
 }
 
 // denialResponse renders a denial in its channel.
@@ -212,9 +233,9 @@ func (r *request) denialResponse() *Response {
 	res := r.res
 	switch res.Delivery {
 	case DeliverRedirect, DeliverRedirectFragment:
-		q := url.Values{"error": {res.Error}, "error_description": {res.ErrorDescription}}
+		q := query{"error": res.Error, "error_description": res.ErrorDescription}
 		if r.ev.State != "" {
-			q.Set("state", r.ev.State)
+			q["state"] = r.ev.State
 		}
 		sep := "?"
 		if res.Delivery == DeliverRedirectFragment {
@@ -230,12 +251,12 @@ func (r *request) denialResponse() *Response {
 		case errInvalidRequest:
 			return &Response{Body: "error=" + res.Error + "&error_description=" + url.QueryEscape(res.ErrorDescription)}
 		}
-		q := url.Values{"error": {res.Error}, "error_description": {res.ErrorDescription}}
+		q := query{"error": res.Error, "error_description": res.ErrorDescription}
 		host := r.hostURL()
 		if r.org != nil && (r.host() == "login" || r.host() == "test") {
 			host = "https://" + r.org.myDomainHost()
 		}
-		return &Response{Location: host + "/setup/secur/RemoteAccessErrorPage.apexp?" + q.Encode(),
+		return &Response{Location: host + "/setup/secur/RemoteAccessErrorPage.apexp?" + q.encode(),
 			Body: "We can't authorize you because of an OAuth error. For more information, contact your Salesforce administrator.\n" +
 				oauthApprovalErrorGeneric + " : " + oauthApprovalErrorGenericText}
 	case DeliverJSON:

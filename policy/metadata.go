@@ -1,3 +1,8 @@
+//go:build !js
+
+// The Metadata XML importer serves the CLI (caplab import-metadata) only;
+// the browser build leaves it and encoding/xml out.
+
 package policy
 
 import (

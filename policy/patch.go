@@ -1,11 +1,8 @@
 package policy
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-
-	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
 // applyPatch applies RFC 6902 operations one by one. Fixes are written
@@ -13,10 +10,20 @@ import (
 // omitted from the JSON; an "add …/-" to a missing array or a "replace" of a
 // missing member is rewritten to the equivalent valid operation, and the
 // rewritten patch is returned so what is offered applies as is.
+//
+// applyOps applies a patch with evanphx/json-patch in the native build
+// (patch_evanphx.go) and with applyJSONPatch in the browser build
+// (patch_js.go).
 func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
+	return applyPatchWith(doc, ops, applyOps)
+}
+
+// applyPatchWith is applyPatch with apply for the JSON Patches.
+func applyPatchWith(doc []byte, ops []PatchOp, apply func(doc []byte, ops []PatchOp) ([]byte, error)) ([]byte, []PatchOp, error) {
+	applyOne := func(doc []byte, op PatchOp) ([]byte, error) { return apply(doc, []PatchOp{op}) }
 	if len(ops) > 1 {
 		// Most patches apply as written: one parse of the document.
-		if next, err := applyAll(doc, ops); err == nil {
+		if next, err := apply(doc, ops); err == nil {
 			return next, ops, nil
 		}
 	}
@@ -46,39 +53,6 @@ func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
 		out = append(out, op)
 	}
 	return doc, out, nil
-}
-
-func applyAll(doc []byte, ops []PatchOp) ([]byte, error) {
-	for _, op := range ops {
-		if op.Value == nil && (op.Op == "add" || op.Op == "replace" || op.Op == "test") {
-			return nil, fmt.Errorf("null value: apply one by one")
-		}
-	}
-	b, err := json.Marshal(ops)
-	if err != nil {
-		return nil, err
-	}
-	p, err := jsonpatch.DecodePatch(b)
-	if err != nil {
-		return nil, err
-	}
-	return p.Apply(doc)
-}
-
-func applyOne(doc []byte, op PatchOp) ([]byte, error) {
-	b, err := json.Marshal([]PatchOp{op})
-	if err != nil {
-		return nil, err
-	}
-	if op.Value == nil && (op.Op == "add" || op.Op == "replace" || op.Op == "test") {
-		// PatchOp omits a nil value; say it explicitly.
-		b = []byte(strings.TrimSuffix(string(b), "}]") + `,"value":null}]`)
-	}
-	p, err := jsonpatch.DecodePatch(b)
-	if err != nil {
-		return nil, err
-	}
-	return p.Apply(doc)
 }
 
 func rewriteOp(op PatchOp) (PatchOp, bool) {

@@ -3,9 +3,7 @@ package policy
 import (
 	"embed"
 	"encoding/json"
-	"io/fs"
 	"path"
-	"slices"
 	"strings"
 )
 
@@ -24,7 +22,7 @@ type PresetInfo struct {
 
 // Presets lists the presets in name order.
 func Presets() []PresetInfo {
-	entries, _ := fs.ReadDir(presetFS, "presets")
+	entries, _ := presetFS.ReadDir("presets") // sorted by file name
 	out := make([]PresetInfo, 0, len(entries))
 	for _, e := range entries {
 		name := strings.TrimSuffix(e.Name(), ".json")
@@ -33,7 +31,12 @@ func Presets() []PresetInfo {
 		_ = json.Unmarshal(data, &head)
 		out = append(out, PresetInfo{Name: name, Title: head.Title, Lesson: head.Lesson})
 	}
-	slices.SortFunc(out, func(a, b PresetInfo) int { return strings.Compare(a.Name, b.Name) })
+	// By name: "a-b.json" comes before "a.json", but "a" before "a-b".
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Name < out[j-1].Name; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
 	return out
 }
 

@@ -27,9 +27,13 @@ type denial struct {
 	status    int
 }
 
-func pass(because, setting string) verdict { return verdict{outcome: StepPass, because: because, setting: setting} }
-func skip(because string) verdict          { return verdict{outcome: StepSkip, because: because} }
-func info(because, setting string) verdict { return verdict{outcome: StepInfo, because: because, setting: setting} }
+func pass(because, setting string) verdict {
+	return verdict{outcome: StepPass, because: because, setting: setting}
+}
+func skip(because string) verdict { return verdict{outcome: StepSkip, because: because} }
+func info(because, setting string) verdict {
+	return verdict{outcome: StepInfo, because: because, setting: setting}
+}
 
 // fail denies the request in the channel the request is in at this point.
 func (r *request) fail(because, setting, code, desc string, fixes ...Fix) verdict {
@@ -85,9 +89,11 @@ func (r *request) note(name, because, setting, doc string) {
 }
 
 // Paths into the scenario for trace settings and fix patches.
-func (r *request) orgPath(rest string) string  { return "/orgs/" + strconv.Itoa(r.orgIx) + rest }
-func (r *request) appPath(rest string) string  { return "/apps/" + strconv.Itoa(r.appIx) + rest }
-func (r *request) userPath(rest string) string { return r.orgPath("/users/" + strconv.Itoa(r.userIx) + rest) }
+func (r *request) orgPath(rest string) string { return "/orgs/" + strconv.Itoa(r.orgIx) + rest }
+func (r *request) appPath(rest string) string { return "/apps/" + strconv.Itoa(r.appIx) + rest }
+func (r *request) userPath(rest string) string {
+	return r.orgPath("/users/" + strconv.Itoa(r.userIx) + rest)
+}
 func (r *request) eventPath(rest string) string {
 	return "/events/" + strconv.Itoa(r.evIx) + rest
 }

@@ -91,6 +91,8 @@ func (r *request) interactive() bool {
 	return r.ev.Do == "authorize" || (r.ev.Do == "token" && r.ev.Grant == "device")
 }
 
-func fix(actor, summary string, ops ...PatchOp) Fix { return Fix{Actor: actor, Summary: summary, Patch: ops} }
-func replace(path string, v any) PatchOp              { return PatchOp{Op: "replace", Path: path, Value: v} }
-func add(path string, v any) PatchOp                  { return PatchOp{Op: "add", Path: path, Value: v} }
+func fix(actor, summary string, ops ...PatchOp) Fix {
+	return Fix{Actor: actor, Summary: summary, Patch: ops}
+}
+func replace(path string, v any) PatchOp { return PatchOp{Op: "replace", Path: path, Value: v} }
+func add(path string, v any) PatchOp     { return PatchOp{Op: "add", Path: path, Value: v} }

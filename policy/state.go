@@ -6,7 +6,7 @@ import "time"
 // codes and tokens, approvals, sessions and the simulated clock.
 type state struct {
 	now       time.Time
-	issued    []*artefact             // by event index; nil when the event issued nothing
+	issued    []*artefact              // by event index; nil when the event issued nothing
 	approvals map[approvalKey][]*grant // per user and app, oldest first
 	orgIDs    map[string]string        // generated org ids, computed once
 }
@@ -35,11 +35,11 @@ type approvalKey struct{ org, user, app string }
 type artefact struct {
 	event   int
 	code    *authCode
-	grant   *grant    // tokens from an OAuth grant
+	grant   *grant // tokens from an OAuth grant
 	access  *accessToken
 	refresh *refreshToken
-	session *session  // a session ID from a mechanism without a connected app
-	device  bool      // a device code that the user approved
+	session *session // a session ID from a mechanism without a connected app
+	device  bool     // a device code that the user approved
 	// keptRefresh: a refresh without rotation keeps using the same refresh
 	// token, which the response does not repeat.
 	keptRefresh bool

@@ -32,6 +32,8 @@ const state = {
   gen: 0,
   lastMs: 0,
   compare: null, // {text, source, result, diff, errors, selected}
+  fixesPending: false,
+  validText: '',
 };
 
 // ---------------------------------------------------------------- editing
@@ -43,6 +45,7 @@ const form = new FormEditor($('#form-panel'), {
     state.parses = true;
     json.value = state.text;
     markCustom();
+    renderLesson();
     scheduleEvaluate();
   },
 });
@@ -55,6 +58,7 @@ const json = new JsonEditor($('#json-panel'), {
       state.scenario = JSON.parse(text);
       state.parses = true;
       state.formStale = true;
+      renderLesson();
     } catch {
       state.parses = false;
     }
@@ -91,26 +95,46 @@ function scheduleEvaluate() {
   timer = setTimeout(evaluateNow, DEBOUNCE_MS);
 }
 
+// evaluateNow answers in two steps: the outcomes at once (without the fix
+// search), then, right after the page has updated, the verified fixes of
+// the denied events, which take many re-evaluations.
+let fixToken = 0;
 function evaluateNow() {
   clearTimeout(timer);
   $('#results').classList.remove('pending');
   const t0 = performance.now();
-  const resp = call('evaluate', { scenario: state.text });
+  const resp = call('evaluate', { scenario: state.text, noFixes: true });
   state.lastMs = performance.now() - t0;
+  const token = ++fixToken;
   if (resp.ok) {
     state.result = resp.result;
     state.errors = [];
     state.stale = false;
     state.selected = Math.min(state.selected, Math.max(0, state.result.results.length - 1));
+    state.validText = state.text;
+    state.fixesPending = state.result.results.some((r) => r.outcome === 'denied');
   } else {
     state.errors = resp.errors;
     state.stale = state.result !== null;
+  }
+  if (state.fixesPending) {
+    const text = state.validText;
+    setTimeout(() => findFixes(token, text), 0);
   }
   renderErrors();
   renderResults();
   if (state.compare) evaluateCompare();
   state.gen++;
   document.body.dataset.gen = String(state.gen);
+}
+
+function findFixes(token, text) {
+  if (token !== fixToken) return; // evaluated again since
+  const resp = call('fixes', { scenario: text });
+  state.fixesPending = false;
+  if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) state.result.results[f.event].fixes = f.fixes;
+  renderDetail($('#detail'), state.result.results[state.selected], state.scenario);
+  document.body.dataset.fixesGen = String(state.gen);
 }
 
 // ---------------------------------------------------------------- tabs
@@ -321,6 +345,7 @@ function responseCard(r) {
 }
 
 function fixesCard(r) {
+  if (state.fixesPending) return card('Verified fixes', h('p', { class: 'muted' }, 'Looking for the smallest changes that make this event succeed…'));
   const fixes = r.fixes || [];
   if (!fixes.length) return card('Fixes', h('p', { class: 'muted' }, 'No single verified change makes this event succeed.'));
   return card('Verified fixes', h('p', { class: 'muted small' }, 'Each was checked: applying it and re-evaluating grants this event.'),
@@ -384,6 +409,8 @@ function announce(msg, isError = false, withUndo = false) {
 
 function renderLesson() {
   const s = state.scenario || {};
+  if (renderLesson.last && renderLesson.last.title === s.title && renderLesson.last.lesson === s.lesson) return;
+  renderLesson.last = { title: s.title, lesson: s.lesson };
   $('#scenario-title').textContent = s.title || 'Untitled scenario';
   $('#scenario-lesson').textContent = s.lesson || '';
   const lesson = $('#scenario-lesson');
@@ -570,6 +597,7 @@ window.__caplab = {
   get result() { return state.result; },
   get errors() { return state.errors; },
   get text() { return state.text; },
+  get fixesPending() { return state.fixesPending; },
   scenario: () => structuredClone(state.scenario),
   selectEvent: (i) => { state.selected = i; renderResults(); },
   focusSetting,

@@ -100,7 +100,8 @@ func buildWasm(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "main.wasm"), "./wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=github.com/caplab/caplab/...=-l", // as make wasm
+		"-o", filepath.Join(dir, "main.wasm"), "./wasm")
 	cmd.Dir = filepath.Join(siteDir, "..")
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -527,6 +528,9 @@ func TestShareFragment(t *testing.T) {
 	p := openPage(t, srv.URL, "/")
 	p.pickPreset("web-server-self-authorize")
 	p.setField("/title", "Shared — with ünïcode")
+	if got := eval[string](p, `document.querySelector('#scenario-title').textContent`); got != "Shared — with ünïcode" {
+		t.Errorf("the page title shows %q after editing the title", got)
+	}
 	p.setField("/apps/0/policies/ipRelaxation", "relax")
 	want := p.scenarioJSON()
 	p.do(chromedp.KeyEvent("s", chromedp.KeyModifiers(chromedp.ModifierCtrl)))

@@ -119,7 +119,6 @@ func oneLine(s string) string {
 	return s
 }
 
-
 // writeDiffText prints a DiffReport for people.
 func writeDiffText(w io.Writer, a, b string, d policy.DiffReport) {
 	if d.Same {

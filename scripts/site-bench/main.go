@@ -30,7 +30,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-const sizeBar = 1 << 20 // product bar: under 1 MB brotli
+const sizeBar = 1_000_000 // product bar: under 1 MB (10^6 bytes) brotli
 
 func main() {
 	n := flag.Int("n", 7, "page loads per measurement")
@@ -64,7 +64,8 @@ func run(n int, wasmPath, chromium string) (string, error) {
 	wasmExec := filepath.Join("site", "wasm_exec.js")
 	if wasmPath == "" {
 		wasmPath = filepath.Join(tmp, "main.wasm")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", wasmPath, "./wasm")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=github.com/caplab/caplab/...=-l", // as make wasm
+			"-o", wasmPath, "./wasm")
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("building the engine: %v\n%s", err, b)
@@ -208,7 +209,7 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-func mb(n int) string { return fmt.Sprintf("%d bytes (%.2f MB)", n, float64(n)/(1<<20)) }
+func mb(n int) string { return fmt.Sprintf("%d bytes (%.2f MB)", n, float64(n)/1e6) }
 
 func msStr(ms float64) string {
 	if ms < 0 {

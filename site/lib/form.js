@@ -87,10 +87,10 @@ export class FormEditor {
     const active = document.activeElement;
     const focusPtr = this.root.contains(active) ? active.dataset.ptr : null;
     const focusVal = active?.dataset?.value;
-    const closed = new Set([...this.root.querySelectorAll('details[data-key]:not([open])')].map((d) => d.dataset.key));
+    const wasOpen = new Map([...this.root.querySelectorAll('details[data-key]')].map((d) => [d.dataset.key, d.open]));
     const scroll = this.root.scrollTop;
     this.root.replaceChildren(h('div', { class: 'form-problems', hidden: true, role: 'alert' }), ...this.sections(scenario));
-    for (const d of this.root.querySelectorAll('details[data-key]')) if (closed.has(d.dataset.key)) d.open = false;
+    for (const d of this.root.querySelectorAll('details[data-key]')) if (wasOpen.has(d.dataset.key)) d.open = wasOpen.get(d.dataset.key);
     this.root.scrollTop = scroll;
     if (focusPtr) {
       const sel = `[data-ptr="${CSS.escape(focusPtr)}"]` + (focusVal ? `[data-value="${CSS.escape(focusVal)}"]` : '');
@@ -282,21 +282,16 @@ export class FormEditor {
     const users = (s.orgs || []).flatMap((o) => (o.users || []).map((u) => u.username)).filter(Boolean);
     const out = [];
     const userList = h('datalist', { id: 'usernames' }, users.map((u) => h('option', { value: u })));
-    out.push(this.section('scenario', 'Scenario', [
+    out.push(this.section('scenario', 'Scenario: title, clock, lesson', [
       userList,
       this.text('Title', '/title'),
       this.text('Simulated clock at the first event', '/now', { placeholder: '2026-03-01T09:00:00Z', mono: true, hint: 'RFC 3339; each org’s creation date decides the release defaults' }),
       this.textarea('Lesson', '/lesson', { rows: 3 }),
-    ]));
+    ], { open: false }));
     (s.apps || []).forEach((app, i) => {
       const b = formatPointer(['apps', i]);
       out.push(this.section(`app-${i}`, `Connected App · ${app.name || 'unnamed'}`, [
-        h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
-          this.text('Connected App Name', b + '/name'),
-          this.select('Kind', b + '/kind', [['connectedApp', 'Connected App'], ['externalClientApp', 'External Client App']], { defaultLabel: 'Connected App (default)' }),
-          this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
-          this.select('Distribution', b + '/distribution', DISTRIBUTION, { defaultLabel: 'Default: not distributed' }),
-          this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
+        this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
         h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
           this.lines('Callback URL', b + '/oauth/callbackUrls', { hint: 'One URL per line', placeholder: 'https://app.example.com/oauth/callback' }),
           this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes, { columns: true }),
@@ -311,7 +306,12 @@ export class FormEditor {
           this.text('Consumer Key', b + '/oauth/consumerKey', { mono: true, hint: 'Leave empty for a generated one' }),
           this.text('Consumer Secret', b + '/oauth/consumerSecret', { mono: true }),
           this.textarea('Use digital signatures (certificate)', b + '/oauth/certificate', { rows: 2, placeholder: '-----BEGIN CERTIFICATE-----' })),
-        this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
+        h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
+          this.text('Connected App Name', b + '/name'),
+          this.select('Kind', b + '/kind', [['connectedApp', 'Connected App'], ['externalClientApp', 'External Client App']], { defaultLabel: 'Connected App (default)' }),
+          this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
+          this.select('Distribution', b + '/distribution', DISTRIBUTION, { defaultLabel: 'Default: not distributed' }),
+          this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
       ], { sub: app.kind === 'externalClientApp' ? 'External Client App' : 'defined in ' + (app.ownerOrg || '?') }));
     });
     (s.orgs || []).forEach((org, i) => out.push(this.orgSection(org, i, apps)));
