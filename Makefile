@@ -55,7 +55,7 @@ fuzz:
 	$(GO) test -run XXX -fuzz FuzzStart -fuzztime 15s ./lambda/relay/
 	$(GO) test -run XXX -fuzz FuzzCallback -fuzztime 15s ./lambda/relay/
 
-bench: wasm
+bench: tools wasm
 	./scripts/bench.sh
 
 # Lambda bootstraps (linux/arm64, provided.al2023) into build/lambda/<fn>/bootstrap.

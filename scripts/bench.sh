@@ -250,36 +250,42 @@ part_live_oidc_provider() {
 	stop "$pid"
 }
 
-part_live_caplab_embedded() {
+# caplab serve with a given store: "bolt" (the embedded, durable store: the
+# bar) or "memory" (like for like with oidc-provider's in-memory adapter).
+part_live_caplab_serve() {
+	local store=$1 label=$2 part=live-caplab-$2
 	if [ ! -x "$BIN/caplab" ]; then
-		status live-caplab-embedded failed "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
+		status "$part" failed "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
 		return
 	fi
-	log "live: caplab serve (embedded store)"
-	local data=$RAW/caplab-data
+	log "live: caplab serve (--store $store)"
+	local data=$RAW/caplab-data-$label
 	rm -rf "$data"
-	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site \
-		>"$RAW/caplab-serve.out" 2>"$RAW/caplab-serve.log" &
+	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site --store "$store" \
+		>"$RAW/caplab-serve-$label.out" 2>"$RAW/caplab-serve-$label.log" &
 	local pid=$!
 	PIDS+=("$pid")
-	if ! wait_for "$RAW/caplab-serve.log" 'caplab serving' 30 "$pid"; then
-		status live-caplab-embedded failed "caplab serve did not start: $(last_lines "$RAW/caplab-serve.log")"
+	if ! wait_for "$RAW/caplab-serve-$label.log" 'caplab serving' 30 "$pid"; then
+		status "$part" failed "caplab serve did not start: $(last_lines "$RAW/caplab-serve-$label.log")"
 		stop "$pid"
 		return
 	fi
 	local base
-	base=$(grep -m1 -o 'addr=http://127\.0\.0\.1:[0-9]*' "$RAW/caplab-serve.log" | cut -d= -f2)
+	base=$(grep -m1 -o 'addr=http://127\.0\.0\.1:[0-9]*' "$RAW/caplab-serve-$label.log" | cut -d= -f2)
 	local err
-	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-embedded.json" \
-		2>"$RAW/caplabsetup-embedded.log"; then
-		status live-caplab-embedded failed "setup: $(last_lines "$RAW/caplabsetup-embedded.log")"
-	elif err=$(load_all "$RAW/target-caplab-embedded.json" embedded caplab-embedded); then
-		status live-caplab-embedded ok "caplab serve, bbolt in $data"
+	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-$label.json" \
+		2>"$RAW/caplabsetup-$label.log"; then
+		status "$part" failed "setup: $(last_lines "$RAW/caplabsetup-$label.log")"
+	elif err=$(load_all "$RAW/target-caplab-$label.json" "$label" "caplab-$label"); then
+		status "$part" ok "caplab serve --store $store"
 	else
-		status live-caplab-embedded failed "$err"
+		status "$part" failed "$err"
 	fi
 	stop "$pid"
 }
+
+part_live_caplab_embedded() { part_live_caplab_serve bolt embedded; }
+part_live_caplab_memory() { part_live_caplab_serve memory memory; }
 
 part_live_caplab_dynamodb() {
 	if ! command -v java >/dev/null; then
@@ -317,11 +323,13 @@ part_live() {
 	if [ ! -x "$BIN/load" ]; then
 		status live-oidc-provider failed "scripts/bench/load did not build"
 		status live-caplab-embedded failed "scripts/bench/load did not build"
+		status live-caplab-memory failed "scripts/bench/load did not build"
 		status live-caplab-dynamodb-local failed "scripts/bench/load did not build"
 		return
 	fi
 	part_live_oidc_provider
 	part_live_caplab_embedded
+	part_live_caplab_memory
 	part_live_caplab_dynamodb
 }
 

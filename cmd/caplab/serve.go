@@ -19,7 +19,9 @@ import (
 
 	"github.com/caplab/caplab/lambda/httpapi"
 	"github.com/caplab/caplab/lambda/relay"
+	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/lambda/store/boltstore"
+	"github.com/caplab/caplab/lambda/store/memstore"
 )
 
 // serveCmd is `caplab serve`: the playground, share links, evaluation and
@@ -31,11 +33,16 @@ func serveCmd(args []string) int {
 	data := fs.String("data", ".caplab", "data directory (embedded store and signing key)")
 	site := fs.String("site", "site", "directory of the playground's static files")
 	baseURL := fs.String("base-url", "", "public base URL for issuers and share links (default http://ADDR)")
+	storeKind := fs.String("store", "bolt", "bolt (durable, a file in --data) or memory (lost on exit; for benchmarks and throwaway runs)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "caplab serve: unexpected argument", fs.Arg(0))
+		return exitUsage
+	}
+	if *storeKind != "bolt" && *storeKind != "memory" {
+		fmt.Fprintf(os.Stderr, "caplab serve: --store must be bolt or memory; got %q\n", *storeKind)
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -44,7 +51,7 @@ func serveCmd(args []string) int {
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitFail
 	}
-	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log})
+	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log, memory: *storeKind == "memory"})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
@@ -59,7 +66,7 @@ func serveCmd(args []string) int {
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	log.Info("caplab serving", "addr", "http://"+ln.Addr().String(), "data", *data, "site", *site)
+	log.Info("caplab serving", "addr", "http://"+ln.Addr().String(), "data", *data, "site", *site, "store", *storeKind)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitFail
@@ -71,6 +78,27 @@ func serveCmd(args []string) int {
 type serveConfig struct {
 	data, site, baseURL, addr string
 	log                       *slog.Logger
+	memory                    bool // in-memory store instead of bbolt
+}
+
+// liveStore is what the server keeps state in: the live org's store and
+// the relay's.
+type liveStore interface {
+	store.Store
+	relay.Store
+}
+
+// memoryStore pairs the in-memory twins.
+type memoryStore struct {
+	*memstore.Store
+	*relay.MemoryStore
+}
+
+func openStore(c serveConfig) (liveStore, error) {
+	if c.memory {
+		return memoryStore{memstore.New(), relay.NewMemoryStore()}, nil
+	}
+	return boltstore.Open(filepath.Join(c.data, "caplab.db"))
 }
 
 // newServer builds the HTTP server: embedded store, persistent signing and
@@ -79,7 +107,7 @@ func newServer(c serveConfig) (*http.Server, func(), error) {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, nil, err
 	}
-	st, err := boltstore.Open(filepath.Join(c.data, "caplab.db"))
+	st, err := openStore(c)
 	if err != nil {
 		return nil, nil, err
 	}

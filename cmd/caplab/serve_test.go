@@ -195,3 +195,34 @@ func hexKey(raw []byte) string {
 	}
 	return string(out)
 }
+
+// --store memory serves the same API and writes nothing to the data
+// directory's database; a bad --store value is a usage error.
+func TestServeMemoryStore(t *testing.T) {
+	data := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, cleanup, err := newServer(serveConfig{data: data, addr: ln.Addr().String(), memory: true, log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close(); cleanup() })
+	doc, _ := policy.Preset("web-server-self-authorize")
+	resp, err := http.Post("http://"+ln.Addr().String()+"/api/scenarios", "application/json", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("share with the memory store: got %d; want 201", resp.StatusCode)
+	}
+	if _, err := os.Stat(filepath.Join(data, "caplab.db")); !os.IsNotExist(err) {
+		t.Errorf("the memory store wrote caplab.db (stat err %v)", err)
+	}
+	if code := serveCmd([]string{"--store", "redis"}); code != exitUsage {
+		t.Errorf("--store redis: got exit %d; want %d", code, exitUsage)
+	}
+}

@@ -115,21 +115,31 @@ func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (c store.
 }
 
 func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (c store.Code, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		c, err = get[store.Code](tx, bCodes, hash)
+	// A claim shares a batched commit. The outcome travels in the closure,
+	// not as the function's error, so a lost claim does not fail the whole
+	// batch; Batch may run the function more than once, so each run starts
+	// afresh. Two claims in one batch run in order in one transaction: the
+	// second sees the first's mark.
+	var outcome error
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		c, outcome = get[store.Code](tx, bCodes, hash)
 		switch {
-		case err != nil:
-			return err
+		case outcome != nil:
+			return nil
 		case !c.UsedAt.IsZero():
-			return store.ErrAlreadyUsed
+			outcome = store.ErrAlreadyUsed
+			return nil
 		}
-		if err := store.CheckCode(c, now); err != nil {
-			return err
+		if outcome = store.CheckCode(c, now); outcome != nil {
+			return nil
 		}
 		c.UsedAt = now
 		return put(tx, bCodes, hash, c)
 	})
-	return c, err
+	if err != nil {
+		return c, err
+	}
+	return c, outcome
 }
 
 func scenKey(g store.Grant) []byte {
@@ -220,18 +230,23 @@ func (s *Store) GetToken(_ context.Context, hash string, now time.Time) (t store
 }
 
 func (s *Store) ClaimRefresh(_ context.Context, hash string, now time.Time) (t store.Token, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		t, err = getToken(tx, hash, now)
-		if err != nil {
-			return err
+	var outcome error // as in ClaimCode: the outcome rides in the closure
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		t, outcome = getToken(tx, hash, now)
+		if outcome != nil {
+			return nil
 		}
 		if !t.UsedAt.IsZero() {
-			return store.ErrAlreadyUsed
+			outcome = store.ErrAlreadyUsed
+			return nil
 		}
 		t.UsedAt, t.LastUsedAt = now, now
 		return put(tx, bTokens, hash, t)
 	})
-	return t, err
+	if err != nil {
+		return t, err
+	}
+	return t, outcome
 }
 
 func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.Time) error {
