@@ -54,5 +54,29 @@ package httpapi
 // cookie; a signed session cookie keeps the user logged in to that live org
 // for two hours. POSTs are answered with 303.
 //
-// Not served: the device and token-exchange grants (unsupported_grant_type),
-// hybrid and headless flows, "Login As".
+// Device flow (device.go): POST /services/oauth2/token with
+// response_type=device_code answers device_code, user_code,
+// verification_uri ({issuer}/setup/connect) and interval 5, once the
+// engine's device event passes the app's checks (else its denial, e.g.
+// "device flow not enabled for this app"). The user enters the code at
+// /setup/connect, logs in and allows or denies (same pages, CSRF and session
+// cookies as the authorize flow); the first decision counts. Polling with
+// grant_type=device&code= (or the RFC 8628 grant type with device_code=)
+// answers 400 authorization_pending until then (RFC 8628's string;
+// Salesforce's is UNCONFIRMED; slow_down is never sent), then the engine's
+// answer to the device event with the user and the decision; granted, the
+// device code is claimed once (a replay revokes its grant) and the tokens
+// are issued as for the other grants. Device and user codes live 10
+// minutes.
+//
+// Token exchange: grant_type=urn:ietf:params:oauth:grant-type:token-exchange
+// with subject_token (subject_token_type access_token, when sent) and client
+// authentication is the engine's token_exchange event for the subject
+// token's user; it issues an access token (with RFC 8693's
+// issued_token_type), no refresh token. A
+// simplification: real Salesforce exchanges an external identity provider's
+// token through an Apex handler (the strings are UNCONFIRMED); the live org
+// accepts only its own, unexpired access tokens as the subject (any other:
+// invalid_grant "invalid subject token").
+//
+// Not served: hybrid and headless flows, "Login As".

@@ -281,8 +281,11 @@ func TestPasswordAndClientCredentials(t *testing.T) {
 	if st, _, m := postForm(t, e2.endpoint("token"), url.Values{"grant_type": {"client_credentials"}}, clientID, "wrong"); st != 400 || m["error"] != "invalid_client" {
 		t.Fatalf("client credentials wrong secret: %d %v", st, m)
 	}
-	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:device_code", "device", "urn:ietf:params:oauth:grant-type:token-exchange", "nonsense"} {
-		if st, _, m := postForm(t, e2.endpoint("token"), url.Values{"grant_type": {gt}}, clientID, clientSecret); st != 400 || m["error"] != "unsupported_grant_type" {
+	// Device and token exchange are served (device_test.go); here the app has neither enabled.
+	for gt, desc := range map[string]string{"urn:ietf:params:oauth:grant-type:device_code": "device flow not enabled for this app", "device": "device flow not enabled for this app",
+		"urn:ietf:params:oauth:grant-type:token-exchange": "subject_token is required", "nonsense": "grant type not supported"} {
+		st, _, m := postForm(t, e2.endpoint("token"), url.Values{"grant_type": {gt}}, clientID, clientSecret)
+		if gt == "nonsense" && (st != 400 || m["error"] != "unsupported_grant_type") || gt != "nonsense" && (st != 400 || m["error_description"] != desc) {
 			t.Fatalf("%s: %d %v", gt, st, m)
 		}
 	}

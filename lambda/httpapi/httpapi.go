@@ -91,6 +91,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+o+"/services/oauth2/authorize", s.handleAuthorize)
 	m.HandleFunc("POST "+o+"/services/oauth2/authorize", s.handleAuthorizePost)
 	m.HandleFunc("POST "+o+"/services/oauth2/token", s.handleToken)
+	m.HandleFunc("GET "+o+"/setup/connect", s.handleConnect)
+	m.HandleFunc("POST "+o+"/setup/connect", s.handleConnectPost)
 	m.HandleFunc("POST "+o+"/services/oauth2/revoke", s.handleRevoke)
 	m.HandleFunc("POST "+o+"/services/oauth2/introspect", s.handleIntrospect)
 	m.HandleFunc("GET "+o+"/services/oauth2/userinfo", s.handleUserinfo)

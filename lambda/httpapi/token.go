@@ -58,11 +58,18 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.tokenJWT(t)
 	case "client_credentials":
 		s.tokenClientCredentials(t)
+	case "device", grantDeviceCode:
+		s.tokenDevice(t)
+	case grantTokenExchange:
+		s.tokenExchange(t)
 	case "":
+		if t.get("response_type") == "device_code" {
+			s.deviceAuthorize(t) // device.go
+			return
+		}
 		// The engine's answer to a request without grant_type.
 		s.direct(t, policy.Event{Do: "token", ClientID: t.c.clientID()}, "", "")
 	default:
-		// Device and token-exchange grants are not served by the live org.
 		writeOAuthError(w, http.StatusBadRequest, policy.LiveErrUnsupportedGrantType, policy.LiveDescUnsupportedGrantType)
 	}
 }

@@ -29,6 +29,8 @@ var (
 	Authorize = Function{Name: "authorize", Logical: "AuthorizeFunction", Routes: []Route{
 		{"GET", "/o/{id}/services/oauth2/authorize"},
 		{"POST", "/o/{id}/services/oauth2/authorize"},
+		{"GET", "/o/{id}/setup/connect"}, // device flow verification (login, approval)
+		{"POST", "/o/{id}/setup/connect"},
 	}}
 	Token = Function{Name: "token", Logical: "TokenFunction", Routes: []Route{
 		{"POST", "/o/{id}/services/oauth2/token"},
