@@ -30,7 +30,6 @@ type request struct {
 	used        *artefact
 	scopes      []string // requested scopes; nil when no scope parameter was sent
 	granted     []string
-	approvedNow bool
 	candidates  []Fix
 	quiet       bool // fix verification: outcomes only
 }

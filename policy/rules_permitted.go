@@ -41,7 +41,6 @@ var rulePermittedUsers = rule{"app.permittedUsers", docManagePolicies, func(r *r
 		return r.fail(r.user.Username+" clicked Deny on the consent screen", r.eventPath("/consent"), errAccessDenied, descAccessDenied,
 			fix(ActorUser, "Click Allow on the consent screen", replace(r.eventPath("/consent"), "allow")))
 	}
-	r.approvedNow = true
 	return pass("All users may self-authorize: "+r.user.Username+" sees the consent screen and clicks Allow", r.eventPath("/consent"))
 }}
 
