@@ -184,21 +184,7 @@ func (s *Server) tokenDevice(t *tokenRequest) {
 		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
 		return
 	}
-	if _, err := s.st.ClaimCode(ctx, hash, t.now); err != nil {
-		switch {
-		case errors.Is(err, store.ErrAlreadyUsed):
-			if err := s.st.RevokeGrant(ctx, g.ID, "its device code was replayed", t.now); err != nil {
-				s.internal(t.w, t.r, err)
-				return
-			}
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		case errors.Is(err, store.ErrExpired):
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescExpiredCode)
-		case errors.Is(err, store.ErrNotFound):
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		default:
-			s.internal(t.w, t.r, err)
-		}
+	if !s.claimCode(t, hash, g.ID, "its device code was replayed") {
 		return
 	}
 	app := t.o.sc.AppByConsumerKey(cid)

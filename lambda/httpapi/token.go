@@ -222,22 +222,7 @@ func (s *Server) tokenCode(t *tokenRequest) {
 		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
 		return
 	}
-	if _, err := s.st.ClaimCode(ctx, hash, t.now); err != nil {
-		switch {
-		case errors.Is(err, store.ErrAlreadyUsed):
-			// Lost the race to another redemption: that is a replay too.
-			if err := s.st.RevokeGrant(ctx, rec.GrantID, "its authorization code was replayed", t.now); err != nil {
-				s.internal(t.w, t.r, err)
-				return
-			}
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		case errors.Is(err, store.ErrExpired):
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescExpiredCode)
-		case errors.Is(err, store.ErrNotFound):
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		default:
-			s.internal(t.w, t.r, err)
-		}
+	if !s.claimCode(t, hash, rec.GrantID, "its authorization code was replayed") {
 		return
 	}
 	ev.Use = "prev"
@@ -516,4 +501,29 @@ const idTokenTTL = 2 * time.Minute
 func atHash(access string) string {
 	sum := sha256.Sum256([]byte(access))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// claimCode claims a code (authorization or device) once. On failure it
+// answers the client and returns false: a lost race or a second use is a
+// replay and revokes the grant the code created.
+func (s *Server) claimCode(t *tokenRequest, hash, grantID, replayed string) bool {
+	ctx := t.r.Context()
+	_, err := s.st.ClaimCode(ctx, hash, t.now)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, store.ErrAlreadyUsed):
+		if err := s.st.RevokeGrant(ctx, grantID, replayed, t.now); err != nil {
+			s.internal(t.w, t.r, err)
+			return false
+		}
+		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
+	case errors.Is(err, store.ErrExpired):
+		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescExpiredCode)
+	case errors.Is(err, store.ErrNotFound):
+		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
+	default:
+		s.internal(t.w, t.r, err)
+	}
+	return false
 }
