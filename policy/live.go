@@ -113,7 +113,7 @@ func (s *Scenario) HomeOrg(app *App) *Org {
 			}
 		}
 		for i := range s.Orgs {
-			if s.Orgs[i].Name == app.OwnerOrg {
+			if s.Orgs[i].Name == s.ownerOrg(app) {
 				return &s.Orgs[i]
 			}
 		}

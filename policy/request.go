@@ -74,7 +74,18 @@ func (r *request) bindUser(username string) {
 // ownedHere says whether the app was created in the event's org: such apps
 // are managed without installation.
 func (r *request) ownedHere() bool {
-	return r.app != nil && r.org != nil && r.app.OwnerOrg == r.org.Name
+	return r.app != nil && r.org != nil && r.s.ownerOrg(r.app) == r.org.Name
+}
+
+// ownerOrg is the org where the app was created. When the scenario omits it
+// and has a single org, the app is taken to be that org's own (the common
+// "I created a connected app in my org" case); with several orgs an omitted
+// owner means an org outside the scenario.
+func (s *Scenario) ownerOrg(a *App) string {
+	if a.OwnerOrg == "" && len(s.Orgs) == 1 {
+		return s.Orgs[0].Name
+	}
+	return a.OwnerOrg
 }
 
 // manageable says whether the org's admin can edit the app's policies:

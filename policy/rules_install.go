@@ -11,7 +11,11 @@ var ruleInstalled = rule{"app.installed", docUsageRestrict, func(r *request) ver
 		return pass(r.app.Name+" is installed in "+r.org.Name, r.orgPath("/installedApps"))
 	}
 	if r.ownedHere() {
-		return pass(r.app.Name+" was created in "+r.org.Name+" (org-owned apps need no installation)", r.appPath("/ownerOrg"))
+		because := r.app.Name + " was created in " + r.org.Name + " (org-owned apps need no installation)"
+		if r.app.OwnerOrg == "" {
+			because += "; ownerOrg is omitted, so caplab takes the app to be the only org's own"
+		}
+		return pass(because, r.appPath("/ownerOrg"))
 	}
 	enforced := restrictionStart(r.org)
 	if r.now.Before(enforced) {
