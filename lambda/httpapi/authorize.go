@@ -169,7 +169,7 @@ func responseBody(res policy.EventResult) string {
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, o *liveOrg, p authParams, username, msg string) {
-	csrf := s.newFlow(w, o.id, p.raw)
+	csrf := s.newFlow(w, authorizeForm, o.id, p.raw)
 	orgName := "the org"
 	if app := o.sc.AppByConsumerKey(p.clientID); app != nil {
 		if org := o.sc.HomeOrg(app); org != nil {
@@ -187,14 +187,8 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form", "")
-		return
-	}
-	f, ok := s.checkFlow(r, o.id)
+	f, ok := s.postedFlow(w, r, authorizeForm, o.id, "start the authorization again")
 	if !ok {
-		errorPage(w, http.StatusForbidden, policy.LiveErrInvalidRequest, "the form expired or its CSRF token does not match; start the authorization again", "")
 		return
 	}
 	p := parseAuthParams(f.Query)
@@ -202,13 +196,9 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Has("decision") {
-		user := s.session(r, o.id)
-		d := r.PostForm.Get("decision")
-		if user == "" || (d != "allow" && d != "deny") {
-			errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "log in and choose allow or deny", "")
-			return
+		if user, d, ok := s.postedDecision(w, r, o.id); ok {
+			s.decide(w, r, o, p, user, d, true)
 		}
-		s.decide(w, r, o, p, user, d, true)
 		return
 	}
 	username := r.PostForm.Get("username")
@@ -268,7 +258,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 	}
 	if consent == "" && res.Outcome == policy.Denied && failedRule(res) == "app.permittedUsers" && res.Error == "access_denied" {
 		// The user must approve: show the approval page.
-		csrf := s.newFlow(w, o.id, p.raw)
+		csrf := s.newFlow(w, authorizeForm, o.id, p.raw)
 		app := o.sc.AppByConsumerKey(p.clientID)
 		scopes := app.OAuth.Scopes
 		if p.hasScope {

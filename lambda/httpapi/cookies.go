@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/caplab/caplab/policy"
 )
 
 // Cookies of the authorization pages: a short-lived flow cookie binding a
@@ -72,26 +74,61 @@ func (s *Server) setCookie(w http.ResponseWriter, name, path, value string, ttl 
 
 func authorizePath(id string) string { return "/o/" + id + "/services/oauth2/authorize" }
 
-// newFlow sets a fresh flow cookie for the request's query and returns its
-// CSRF token.
-func (s *Server) newFlow(w http.ResponseWriter, id, query string) string {
+// form is where an HTML form's signed flow cookie lives: the authorize
+// endpoint's login and approval forms, or the device verification page's.
+type form struct {
+	cookie string
+	path   func(id string) string
+}
+
+var (
+	authorizeForm = form{flowCookie, authorizePath}
+	connectForm   = form{deviceFlowCookie, connectPath}
+)
+
+// newFlow starts a form flow: a signed cookie carrying the request's query
+// and a CSRF token the form echoes.
+func (s *Server) newFlow(w http.ResponseWriter, fm form, id, query string) string {
 	csrf := base64.RawURLEncoding.EncodeToString(randomBytes(24))
 	f := flowState{Scenario: id, Query: query, CSRF: csrf, Exp: s.cfg.Now().Add(flowTTL).Unix()}
-	s.setCookie(w, flowCookie, authorizePath(id), s.sign(f), flowTTL)
+	s.setCookie(w, fm.cookie, fm.path(id), s.sign(f), flowTTL)
 	return csrf
 }
 
 // checkFlow verifies the flow cookie and the form's CSRF token.
-func (s *Server) checkFlow(r *http.Request, id string) (flowState, bool) {
+func (s *Server) checkFlow(r *http.Request, fm form, id string) (flowState, bool) {
 	var f flowState
-	c, err := r.Cookie(flowCookie)
-	if err != nil || !s.verify(c.Value, &f) {
-		return f, false
-	}
-	if f.Scenario != id || s.cfg.Now().Unix() >= f.Exp {
+	c, err := r.Cookie(fm.cookie)
+	if err != nil || !s.verify(c.Value, &f) || f.Scenario != id || s.cfg.Now().Unix() >= f.Exp {
 		return f, false
 	}
 	return f, equalSecret(r.PostForm.Get("csrf"), f.CSRF)
+}
+
+// postedFlow parses a posted form (bounded) and checks its flow; on failure
+// it has answered with an error page.
+func (s *Server) postedFlow(w http.ResponseWriter, r *http.Request, fm form, id, restart string) (flowState, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form", "")
+		return flowState{}, false
+	}
+	f, ok := s.checkFlow(r, fm, id)
+	if !ok {
+		errorPage(w, http.StatusForbidden, policy.LiveErrInvalidRequest, "the form expired or its CSRF token does not match; "+restart, "")
+	}
+	return f, ok
+}
+
+// postedDecision reads the approval form: the logged-in user and
+// decision=allow|deny; on failure it has answered with an error page.
+func (s *Server) postedDecision(w http.ResponseWriter, r *http.Request, id string) (user, decision string, ok bool) {
+	user, decision = s.session(r, id), r.PostForm.Get("decision")
+	if user == "" || (decision != "allow" && decision != "deny") {
+		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "log in and choose allow or deny", "")
+		return "", "", false
+	}
+	return user, decision, true
 }
 
 func (s *Server) setSession(w http.ResponseWriter, id, user string) {

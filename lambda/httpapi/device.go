@@ -171,13 +171,8 @@ func (s *Server) tokenDevice(t *tokenRequest) {
 		return
 	}
 	ev := origin.ev
-	res, err := s.evaluate(ctx, t.o, []step{{at: t.now, ev: ev}})
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if res.Outcome != policy.Granted {
-		s.deny(t, res)
+	res, ok := s.granted(t, ev)
+	if !ok {
 		return
 	}
 	if g.Status != store.GrantActive {
@@ -231,13 +226,8 @@ func (s *Server) tokenExchange(t *tokenRequest) {
 	}
 	app := t.o.sc.AppByConsumerKey(t.c.id)
 	ev := policy.Event{Do: "token", Grant: "token_exchange", Org: g.Org, User: g.User, ClientID: t.c.clientID(), ClientSecret: secretState(app, t.c)}
-	res, err := s.evaluate(ctx, t.o, []step{{at: t.now, ev: ev}})
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if res.Outcome != policy.Granted {
-		s.deny(t, res)
+	res, ok := s.granted(t, ev)
+	if !ok {
 		return
 	}
 	ng := store.Grant{ID: randomToken("g"), ScenarioID: t.o.id, ClientID: ev.ClientID, Org: g.Org, User: g.User, App: app.Name,
@@ -276,23 +266,6 @@ func renderDevicePage(w http.ResponseWriter, status int, name string, data map[s
 	w.Header().Set("Content-Type", "text/html;charset=UTF-8")
 	w.WriteHeader(status)
 	_ = devicePages.ExecuteTemplate(w, name, data)
-}
-
-// newDeviceFlow is newFlow for the verification page (its own cookie path).
-func (s *Server) newDeviceFlow(w http.ResponseWriter, id, query string) string {
-	csrf := randomToken("")
-	f := flowState{Scenario: id, Query: query, CSRF: csrf, Exp: s.cfg.Now().Add(flowTTL).Unix()}
-	s.setCookie(w, deviceFlowCookie, connectPath(id), s.sign(f), flowTTL)
-	return csrf
-}
-
-func (s *Server) checkDeviceFlow(r *http.Request, id string) (flowState, bool) {
-	var f flowState
-	c, err := r.Cookie(deviceFlowCookie)
-	if err != nil || !s.verify(c.Value, &f) || f.Scenario != id || s.cfg.Now().Unix() >= f.Exp {
-		return f, false
-	}
-	return f, equalSecret(r.PostForm.Get("csrf"), f.CSRF)
 }
 
 // userCode reads the user code's record and its device code's; ok false
@@ -339,7 +312,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	raw := url.Values{"user_code": {code}}.Encode()
 	user := s.session(r, o.id)
 	if user == "" {
-		csrf := s.newDeviceFlow(w, o.id, raw)
+		csrf := s.newFlow(w, connectForm, o.id, raw)
 		orgName := "the org"
 		if org := o.sc.HomeOrg(o.sc.AppByConsumerKey(uc.ClientID)); org != nil {
 			orgName = org.Name
@@ -356,14 +329,8 @@ func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form", "")
-		return
-	}
-	f, ok := s.checkDeviceFlow(r, o.id)
+	f, ok := s.postedFlow(w, r, connectForm, o.id, "enter the code again")
 	if !ok {
-		errorPage(w, http.StatusForbidden, policy.LiveErrInvalidRequest, "the form expired or its CSRF token does not match; enter the code again", "")
 		return
 	}
 	fq, _ := url.ParseQuery(f.Query)
@@ -372,18 +339,14 @@ func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Has("decision") {
-		user := s.session(r, o.id)
-		d := r.PostForm.Get("decision")
-		if user == "" || (d != "allow" && d != "deny") {
-			errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "log in and choose allow or deny", "")
-			return
+		if user, d, ok := s.postedDecision(w, r, o.id); ok {
+			s.deviceDecide(w, r, o, uc, f.Query, user, d, true)
 		}
-		s.deviceDecide(w, r, o, uc, f.Query, user, d, true)
 		return
 	}
 	username := r.PostForm.Get("username")
 	if !s.checkLogin(o, username, r.PostForm.Get("password")) {
-		csrf := s.newDeviceFlow(w, o.id, f.Query)
+		csrf := s.newFlow(w, connectForm, o.id, f.Query)
 		renderPage(w, http.StatusOK, "login", map[string]any{"Title": "Login", "Org": "the org", "CSRF": csrf, "Action": connectPath(o.id),
 			"Username": username, "Error": policy.LiveDescLoginFailed})
 		return
@@ -414,7 +377,7 @@ func (s *Server) deviceDecide(w http.ResponseWriter, r *http.Request, o *liveOrg
 	}
 	app := o.sc.AppByConsumerKey(uc.ClientID)
 	if consent == "" && res.Outcome == policy.Denied && failedRule(res) == "app.permittedUsers" && res.Error == "access_denied" {
-		csrf := s.newDeviceFlow(w, o.id, raw)
+		csrf := s.newFlow(w, connectForm, o.id, raw)
 		scopes := app.OAuth.Scopes
 		if ev.Scope != nil {
 			scopes = splitScope(*ev.Scope)

@@ -406,13 +406,8 @@ func (s *Server) tokenClientCredentials(t *tokenRequest) {
 // engine grants it, starts a new grant with its tokens.
 func (s *Server) direct(t *tokenRequest, ev policy.Event, user, org string) {
 	ctx := t.r.Context()
-	res, err := s.evaluate(ctx, t.o, []step{{at: t.now, ev: ev}})
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if res.Outcome != policy.Granted {
-		s.deny(t, res)
+	res, ok := s.granted(t, ev)
+	if !ok {
 		return
 	}
 	app := t.o.sc.AppByConsumerKey(ev.ClientID)
@@ -526,4 +521,19 @@ func (s *Server) claimCode(t *tokenRequest, hash, grantID, replayed string) bool
 		s.internal(t.w, t.r, err)
 	}
 	return false
+}
+
+// granted evaluates one event now; unless the engine grants it, the client
+// has been answered (the engine's denial, or a store error).
+func (s *Server) granted(t *tokenRequest, ev policy.Event) (policy.EventResult, bool) {
+	res, err := s.evaluate(t.r.Context(), t.o, []step{{at: t.now, ev: ev}})
+	if err != nil {
+		s.internal(t.w, t.r, err)
+		return res, false
+	}
+	if res.Outcome != policy.Granted {
+		s.deny(t, res)
+		return res, false
+	}
+	return res, true
 }
