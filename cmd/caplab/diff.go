@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/caplab/caplab/policy"
 )
@@ -55,7 +56,7 @@ func (c *cli) diff(args []string) int {
 
 // fileOrPreset reads a file, or a preset written "preset:NAME".
 func (c *cli) fileOrPreset(name string) ([]byte, int) {
-	if p, ok := cutPrefix(name, "preset:"); ok {
+	if p, ok := strings.CutPrefix(name, "preset:"); ok {
 		data, found := policy.Preset(p)
 		if !found {
 			fmt.Fprintf(c.stderr, "caplab: no preset %q\n", p)
@@ -69,11 +70,4 @@ func (c *cli) fileOrPreset(name string) ([]byte, int) {
 		return nil, exitFail
 	}
 	return data, exitOK
-}
-
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):], true
-	}
-	return s, false
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -148,7 +149,7 @@ func TestServeMountsRelay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("relay admin key not kept in the data directory: %v", err)
 	}
-	key := hexKey(raw)
+	key := hex.EncodeToString(raw[:32])
 	tenant := `{"loginHost":"https://globex.my.salesforce.com","clientId":"caplab_client","destinations":[{"id":"main","url":"https://app.globex.test/oauth/callback"}]}`
 	put := func(auth string) int {
 		req, _ := http.NewRequest(http.MethodPut, base+"/relay/admin/tenants/globex", strings.NewReader(tenant))
@@ -184,45 +185,5 @@ func TestServeMountsRelay(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), key) {
 		t.Error("the relay admin key appears in the logs")
-	}
-}
-
-func hexKey(raw []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 64)
-	for _, b := range raw[:32] {
-		out = append(out, digits[b>>4], digits[b&0xf])
-	}
-	return string(out)
-}
-
-// --store memory serves the same API and writes nothing to the data
-// directory's database; a bad --store value is a usage error.
-func TestServeMemoryStore(t *testing.T) {
-	data := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, cleanup, err := newServer(serveConfig{data: data, addr: ln.Addr().String(), memory: true, log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); cleanup() })
-	doc, _ := policy.Preset("web-server-self-authorize")
-	resp, err := http.Post("http://"+ln.Addr().String()+"/api/scenarios", "application/json", bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("share with the memory store: got %d; want 201", resp.StatusCode)
-	}
-	if _, err := os.Stat(filepath.Join(data, "caplab.db")); !os.IsNotExist(err) {
-		t.Errorf("the memory store wrote caplab.db (stat err %v)", err)
-	}
-	if code := serveCmd([]string{"--store", "redis"}); code != exitUsage {
-		t.Errorf("--store redis: got exit %d; want %d", code, exitUsage)
 	}
 }

@@ -103,7 +103,7 @@ func idSuffix(id string) string {
 	return " " + id
 }
 
-// decidingStep is the failing step, else the last step.
+// decidingStep is the trace step that denied the event, if any.
 func decidingStep(r policy.EventResult) *policy.TraceStep {
 	for i := range r.Trace {
 		if r.Trace[i].Outcome == policy.StepFail {
