@@ -27,7 +27,6 @@ const state = {
   formStale: false,
   presets: [],
   catalog: { scopes: [], permissions: [] },
-  engineVersion: '',
   undo: null,
   gen: 0,
   lastMs: 0,
@@ -594,12 +593,7 @@ $('#evaluate').addEventListener('click', () => { evaluateNow(); announce('Evalua
 
 window.__caplab = {
   get gen() { return state.gen; },
-  get result() { return state.result; },
-  get errors() { return state.errors; },
-  get text() { return state.text; },
-  get fixesPending() { return state.fixesPending; },
   scenario: () => structuredClone(state.scenario),
-  selectEvent: (i) => { state.selected = i; renderResults(); },
   focusSetting,
 };
 
@@ -632,7 +626,6 @@ async function start() {
   window.__caplabTimings = { engineReadyMs, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
 
   const info = call('info').result;
-  state.engineVersion = info.engineVersion;
   state.catalog.scopes = info.scopes;
   state.catalog.permissions = info.permissions;
   $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;

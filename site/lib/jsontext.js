@@ -2,6 +2,8 @@
 // between offsets and 1-based line/column (columns in characters, as the
 // engine counts them).
 
+import { formatPointer } from './jsonpatch.js';
+
 // pointerOffsets maps the pointer of every value in a well-formed JSON text
 // to {start, end} offsets (end exclusive). On malformed text it returns what
 // it found before the error.
@@ -15,7 +17,6 @@ export function pointerOffsets(text) {
     i++;
     return JSON.parse(text.slice(start, i));
   };
-  const esc = (k) => k.replace(/~/g, '~0').replace(/\//g, '~1');
   const value = (ptr) => {
     ws();
     const start = i;
@@ -28,7 +29,7 @@ export function pointerOffsets(text) {
         if (text[i] !== '"') throw new Error('key');
         const k = str(); ws();
         if (text[i++] !== ':') throw new Error(':');
-        value(ptr + '/' + esc(k)); ws();
+        value(ptr + formatPointer([k])); ws();
         if (text[i] === ',') { i++; continue; }
         if (text[i] === '}') { i++; break; }
         throw new Error('}');

@@ -27,7 +27,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -35,6 +34,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/caplab/caplab/scripts/bench/internal/benchtarget"
 )
 
 const (
@@ -70,18 +71,8 @@ const scenario = `{
   "events": []
 }`
 
-// Target is scripts/bench/load's target file.
-type Target struct {
-	Name                  string `json:"name"`
-	Issuer                string `json:"issuer"`
-	Mode                  string `json:"mode"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	IntrospectionEndpoint string `json:"introspection_endpoint"`
-	RevocationEndpoint    string `json:"revocation_endpoint"`
-	ClientID              string `json:"client_id"`
-	ClientSecret          string `json:"client_secret"`
-	RefreshToken          string `json:"refresh_token"`
-}
+// Target is scripts/bench/load's target file (package benchtarget).
+type Target = benchtarget.Target
 
 func main() {
 	base := flag.String("base", "", "base URL of caplab serve (http://127.0.0.1:PORT)")
@@ -117,8 +108,8 @@ func setup(base, mode, name string) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	if ip := net.ParseIP(u.Hostname()); u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return Target{}, fmt.Errorf("refusing non-loopback base URL %s", base)
+	if err := benchtarget.CheckLoopback(base); err != nil {
+		return Target{}, err
 	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: &http.Transport{Proxy: nil},

@@ -41,17 +41,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/caplab/caplab/scripts/bench/internal/benchtarget"
 )
 
-// Target is where a server's endpoints are and which client to use.
-type Target struct {
-	Name                  string `json:"name"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	IntrospectionEndpoint string `json:"introspection_endpoint"`
-	ClientID              string `json:"client_id"`
-	ClientSecret          string `json:"client_secret"`
-	RefreshToken          string `json:"refresh_token"`
-}
+// Target is the target file (package benchtarget).
+type Target = benchtarget.Target
 
 // Result is the JSON summary of one run.
 type Result struct {
@@ -127,7 +122,7 @@ func run(targetFile, op, label string, n, c, warmup int, timeout, maxTime time.D
 	}
 	for _, u := range []string{t.TokenEndpoint, t.IntrospectionEndpoint} {
 		if u != "" {
-			if err := checkLoopback(u); err != nil {
+			if err := benchtarget.CheckLoopback(u); err != nil {
 				return Result{}, err
 			}
 		}
@@ -304,20 +299,3 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// checkLoopback refuses any URL whose host is not a loopback address.
-func checkLoopback(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("refusing non-loopback URL %s", raw)
-	}
-	return nil
-}
