@@ -57,14 +57,8 @@ func raw(t *testing.T) *cloudformation.Template {
 		IntrinsicHandlerOverrides: map[string]intrinsics.IntrinsicHandler{
 			"Ref": func(name string, input any, tmpl any) any {
 				// A parameter with a default resolves to it (typed: numbers stay numbers).
-				if ref, ok := input.(string); ok {
-					if m, ok := tmpl.(map[string]any); ok {
-						if ps, ok := m["Parameters"].(map[string]any); ok {
-							if p, ok := ps[ref].(map[string]any); ok && p["Default"] != nil && p["Default"] != "" {
-								return p["Default"]
-							}
-						}
-					}
+				if d := paramDefault(tmpl, input); d != nil && d != "" {
+					return d
 				}
 				return marker("REF")(name, input, tmpl)
 			},
@@ -75,6 +69,16 @@ func raw(t *testing.T) *cloudformation.Template {
 		t.Fatal(err)
 	}
 	return tmpl
+}
+
+// paramDefault is the Default of the template parameter that ref (a Ref's
+// input) names, or nil.
+func paramDefault(tmpl, ref any) any {
+	name, _ := ref.(string)
+	m, _ := tmpl.(map[string]any)
+	ps, _ := m["Parameters"].(map[string]any)
+	p, _ := ps[name].(map[string]any)
+	return p["Default"]
 }
 
 func TestTemplate(t *testing.T) {

@@ -68,27 +68,14 @@ type DynamoDBLocal struct {
 	stopOnce sync.Once
 }
 
-// StartDynamoDBLocal starts DynamoDB Local (in memory, shared database,
-// telemetry off) on a free loopback port, waits until it answers, and
-// stops it when the test ends. A missing java or node_modules fails the
-// test with an install hint; it never skips.
-func StartDynamoDBLocal(t testing.TB) *DynamoDBLocal {
-	t.Helper()
-	d, err := startDynamoDBLocal(RepoRoot(t), 90*time.Second)
-	if err != nil {
-		t.Fatalf("DynamoDB Local: %v\n%s", err, InstallHint)
-	}
-	t.Cleanup(func() { d.Stop() })
-	return d
-}
+// readyWait is how long a starting DynamoDB Local gets to answer.
+const readyWait = 90 * time.Second
 
-// StartDynamoDBLocalNoTest is StartDynamoDBLocal for TestMain and
-// benchmarks' shared setup: the caller must Stop it.
+// StartDynamoDBLocalNoTest starts DynamoDB Local (in memory, shared
+// database, telemetry off) on a free loopback port and waits until it
+// answers; the caller must Stop it. Tests use SharedDynamoDBLocal, which
+// fails (never skips) with InstallHint when java or node_modules is missing.
 func StartDynamoDBLocalNoTest(root string) (*DynamoDBLocal, error) {
-	return startDynamoDBLocal(root, 90*time.Second)
-}
-
-func startDynamoDBLocal(root string, wait time.Duration) (*DynamoDBLocal, error) {
 	java, err := exec.LookPath("java")
 	if err != nil {
 		return nil, errors.New("java not found on PATH")
@@ -118,7 +105,7 @@ func startDynamoDBLocal(root string, wait time.Duration) (*DynamoDBLocal, error)
 		}
 		d.exited = make(chan struct{})
 		go func() { d.cmd.Wait(); close(d.exited) }()
-		if err := waitReady(d.Endpoint, wait, d.exited); err != nil {
+		if err := waitReady(d.Endpoint, readyWait, d.exited); err != nil {
 			d.Stop()
 			lastErr = fmt.Errorf("%w\njava output:\n%s", err, d.logs.String())
 			continue
@@ -167,9 +154,6 @@ func (d *DynamoDBLocal) Stop() {
 		}
 	})
 }
-
-// Logs returns what DynamoDB Local printed so far.
-func (d *DynamoDBLocal) Logs() string { return d.logs.String() }
 
 // FreePort returns a TCP port free on 127.0.0.1 at the time of the call.
 func FreePort() (int, error) {

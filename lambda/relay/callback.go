@@ -17,10 +17,6 @@ const (
 	maxErrorText = 2048
 )
 
-// callbackParams are the authorization-response parameters the callback
-// reads; anything else the authorization server adds is dropped.
-var callbackParams = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
-
 // callbackHandler receives the authorization response, claims its flow
 // once (R4), checks expiry (R5) and the issuer (R6), and forwards code or
 // error unchanged to the destination recorded at start (R1, R7) with a bare
@@ -49,7 +45,7 @@ func (h *handler) callbackHandler(w http.ResponseWriter, r *http.Request) outcom
 
 	// Everything that can be checked without the store is checked first,
 	// so a malformed request neither reaches the store nor burns a flow.
-	p, ok := params(raw, callbackParams...)
+	p, ok := params(raw, forwardedParams...) // anything else the server adds is dropped
 	if !ok {
 		return fail(w, "", failBadRequest)
 	}

@@ -23,7 +23,7 @@ import (
 const maxURLLen = 2000
 
 // forwardedParams are the authorization-response parameters the callback
-// forwards (R7). A registered destination may not carry them in its own
+// reads and forwards (R7); anything else is dropped. A registered destination may not carry them in its own
 // query, so the consumer never sees two values for one of them.
 var forwardedParams = []string{"code", "state", "iss", "error", "error_description", "error_uri"}
 

@@ -244,6 +244,22 @@ func (e *liveEnv) introspectActive(tok string) bool {
 	return m["active"] == true
 }
 
+// redeemPastFault redeems code under a fault that outlasts the SDK's
+// retries (503, the fault hit at least RetryMaxAttempts times), then
+// without it: the same code must then yield live tokens.
+func (e *liveEnv) redeemPastFault(code string, r *rule) {
+	e.t.Helper()
+	e.faults.set(r)
+	status, h, m, raw := e.redeem(code)
+	expect503(e.t, status, h, m, raw)
+	if n := e.faults.hits[r.action+" "+r.op]; n < dynamostore.RetryMaxAttempts {
+		e.t.Fatalf("fault %s %s hit %d times, want ≥ %d (SDK retries): %v", r.action, r.op, n, dynamostore.RetryMaxAttempts, e.faults.hits)
+	}
+	e.faults.set()
+	status, _, m, raw = e.redeem(code)
+	expectTokens(e.t, e, status, m, raw)
+}
+
 func expect503(t *testing.T, status int, h http.Header, m map[string]any, raw string) {
 	t.Helper()
 	if status != http.StatusServiceUnavailable || m["error"] != "temporarily_unavailable" || h.Get("Retry-After") == "" {
@@ -293,32 +309,14 @@ func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 
 	t.Run("RefreshTokenWriteDropped", func(t *testing.T) {
 		e.t = t
-		code := e.code()
 		// The access token is written, the refresh token's connection drops
 		// before sending, every time: no half-issued pair stays usable.
-		e.faults.set(&rule{op: "PutItem", contains: `"S":"refresh"`, action: "dropBefore", left: -1})
-		status, h, m, raw := e.redeem(code)
-		expect503(t, status, h, m, raw)
-		if e.faults.hits["dropBefore PutItem"] < dynamostore.RetryMaxAttempts {
-			t.Fatalf("fault hits %v", e.faults.hits)
-		}
-		e.faults.set()
-		status, _, m, raw = e.redeem(code)
-		expectTokens(t, e, status, m, raw)
+		e.redeemPastFault(e.code(), &rule{op: "PutItem", contains: `"S":"refresh"`, action: "dropBefore", left: -1})
 	})
 
 	t.Run("ClaimThrottled", func(t *testing.T) {
 		e.t = t
-		code := e.code()
-		e.faults.set(&rule{op: "UpdateItem", contains: "CODE#", action: "throttle", left: -1})
-		status, h, m, raw := e.redeem(code)
-		expect503(t, status, h, m, raw)
-		if e.faults.hits["throttle UpdateItem"] < dynamostore.RetryMaxAttempts {
-			t.Fatalf("fault hits %v", e.faults.hits)
-		}
-		e.faults.set()
-		status, _, m, raw = e.redeem(code)
-		expectTokens(t, e, status, m, raw)
+		e.redeemPastFault(e.code(), &rule{op: "UpdateItem", contains: "CODE#", action: "throttle", left: -1})
 	})
 
 	t.Run("ClaimResponseLost", func(t *testing.T) {

@@ -252,11 +252,11 @@ func (b *bufferedWriter) reset() {
 	b.status = 0
 }
 func (b *bufferedWriter) flush(w http.ResponseWriter) {
-	for k, v := range b.header {
-		w.Header()[k] = v
-	}
 	if b.status >= 500 && b.body.Len() == 0 {
 		b.header.Set("Content-Type", "application/json;charset=UTF-8")
+	}
+	for k, v := range b.header {
+		w.Header()[k] = v
 	}
 	w.WriteHeader(b.status)
 	w.Write(b.body.Bytes())

@@ -76,30 +76,59 @@ func (f Function) Serves(method, path string) bool {
 
 // RouteOwner returns the function whose route API Gateway would pick.
 func RouteOwner(method, path string) (Function, bool) {
-	best, bestScore := Function{}, -1
-	for _, fn := range Functions() {
-		for _, r := range fn.Routes {
-			if !(r.Method == "ANY" || r.Method == method || (method == http.MethodHead && r.Method == http.MethodGet)) || !matchPath(r.Path, path) {
-				continue
-			}
-			score := 0
-			if !strings.Contains(r.Path, "+}") {
-				score += 1000
-			}
-			for _, seg := range strings.Split(r.Path, "/") {
-				if seg != "" && !strings.HasPrefix(seg, "{") {
-					score += 10
-				}
-			}
-			if r.Method != "ANY" {
-				score++
-			}
-			if score > bestScore {
-				best, bestScore = fn, score
-			}
+	var best *routeEntry
+	for i := range routeTable {
+		e := &routeTable[i]
+		if !(e.Method == "ANY" || e.Method == method || (method == http.MethodHead && e.Method == http.MethodGet)) || !matchPath(e.Path, path) {
+			continue
+		}
+		if best == nil || e.score > best.score {
+			best = e
 		}
 	}
-	return best, bestScore >= 0
+	if best == nil {
+		return Function{}, false
+	}
+	return best.fn, true
+}
+
+// routeEntry is one route of routeTable with its API Gateway priority.
+type routeEntry struct {
+	Route
+	fn    Function
+	score int
+}
+
+// routeTable holds every function's routes with their scores, computed
+// once rather than on each request (Restrict consults it for every one).
+var routeTable = buildRouteTable()
+
+func buildRouteTable() []routeEntry {
+	var t []routeEntry
+	for _, fn := range Functions() {
+		for _, r := range fn.Routes {
+			t = append(t, routeEntry{Route: r, fn: fn, score: routeScore(r)})
+		}
+	}
+	return t
+}
+
+// routeScore ranks r as API Gateway does: a route without a greedy
+// {proxy+} first, then more literal segments, then an explicit method.
+func routeScore(r Route) int {
+	score := 0
+	if !strings.Contains(r.Path, "+}") {
+		score += 1000
+	}
+	for _, seg := range strings.Split(r.Path, "/") {
+		if seg != "" && !strings.HasPrefix(seg, "{") {
+			score += 10
+		}
+	}
+	if r.Method != "ANY" {
+		score++
+	}
+	return score
 }
 
 // matchPath matches an API Gateway route path against a request path.

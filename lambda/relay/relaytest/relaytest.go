@@ -7,12 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/caplab/caplab/lambda/relay"
+	"github.com/caplab/caplab/lambda/store/storetest"
 )
 
 // Racers is how many goroutines race for one flow in the ClaimRace test.
@@ -203,35 +202,10 @@ func testClaimRace(t *testing.T, s relay.Store) {
 	ctx := context.Background()
 	f := Flow("race")
 	must(t, s.CreateFlow(ctx, f))
-	var wins, used atomic.Int32
-	var others sync.Map
-	var start, done sync.WaitGroup
-	start.Add(1)
-	for i := range Racers {
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			start.Wait()
-			_, err := s.ClaimFlow(ctx, f.ID, t0.Add(time.Minute))
-			switch {
-			case err == nil:
-				wins.Add(1)
-			case errors.Is(err, relay.ErrAlreadyUsed):
-				used.Add(1)
-			default:
-				others.Store(i, err)
-			}
-		}()
-	}
-	start.Done()
-	done.Wait()
-	others.Range(func(k, v any) bool {
-		t.Errorf("racer %v: %v", k, v)
-		return true
+	storetest.Race(t, Racers, "ClaimFlow", func() error {
+		_, err := s.ClaimFlow(ctx, f.ID, t0.Add(time.Minute))
+		return err
 	})
-	if wins.Load() != 1 || used.Load() != Racers-1 {
-		t.Fatalf("%d racers: %d won, %d ErrAlreadyUsed; want exactly 1 and %d", Racers, wins.Load(), used.Load(), Racers-1)
-	}
 }
 
 func testExpiry(t *testing.T, s relay.Store) {

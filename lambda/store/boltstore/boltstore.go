@@ -43,7 +43,7 @@ func Open(path string) (*Store, error) {
 	// concurrent writers; a short delay keeps a lone writer's latency low.
 	db.MaxBatchDelay = maxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bScenarios, bCodes, bGrants, bByScen, bTokens} {
+		for _, b := range [][]byte{bScenarios, bCodes, bGrants, bByScen, bTokens, bRelayTenants, bRelayFlows} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

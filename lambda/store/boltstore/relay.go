@@ -10,9 +10,9 @@ import (
 )
 
 // The relay's tenant registry and flows (relay.Store), in two buckets of
-// the same file, created on first write. Flows are keyed by the hash of
-// their handle (relay.FlowID); ClaimFlow is one read-write transaction,
-// which bbolt serialises, so exactly one of concurrent claims wins.
+// the same file (created by Open). Flows are keyed by the hash of their
+// handle (relay.FlowID); ClaimFlow is one read-write transaction, which
+// bbolt serialises, so exactly one of concurrent claims wins.
 var (
 	bRelayTenants = []byte("relayTenants")
 	bRelayFlows   = []byte("relayFlows")
@@ -20,34 +20,12 @@ var (
 
 var _ relay.Store = (*Store)(nil)
 
-// relayBucket returns the bucket in a read-write tx, creating it.
-func relayBucket(tx *bolt.Tx, name []byte) error {
-	_, err := tx.CreateBucketIfNotExists(name)
-	return err
-}
-
-// viewRelay runs fn in a read-only tx; a bucket not created yet reads as
-// empty.
-func (s *Store) viewRelay(name []byte, fn func(tx *bolt.Tx) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(name) == nil {
-			return relay.ErrNotFound
-		}
-		return fn(tx)
-	})
-}
-
 func (s *Store) PutTenant(_ context.Context, t relay.Tenant) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := relayBucket(tx, bRelayTenants); err != nil {
-			return err
-		}
-		return put(tx, bRelayTenants, t.ID, t)
-	})
+	return s.db.Update(func(tx *bolt.Tx) error { return put(tx, bRelayTenants, t.ID, t) })
 }
 
 func (s *Store) GetTenant(_ context.Context, id string) (t relay.Tenant, err error) {
-	err = s.viewRelay(bRelayTenants, func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx *bolt.Tx) error {
 		t, err = get[relay.Tenant](tx, bRelayTenants, id)
 		return err
 	})
@@ -57,7 +35,7 @@ func (s *Store) GetTenant(_ context.Context, id string) (t relay.Tenant, err err
 func (s *Store) DeleteTenant(_ context.Context, id string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bRelayTenants)
-		if b == nil || b.Get([]byte(id)) == nil {
+		if b.Get([]byte(id)) == nil {
 			return relay.ErrNotFound
 		}
 		return b.Delete([]byte(id))
@@ -66,9 +44,6 @@ func (s *Store) DeleteTenant(_ context.Context, id string) error {
 
 func (s *Store) CreateFlow(_ context.Context, f relay.Flow) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := relayBucket(tx, bRelayFlows); err != nil {
-			return err
-		}
 		if tx.Bucket(bRelayFlows).Get([]byte(f.ID)) != nil {
 			return relay.ErrExists
 		}
@@ -78,9 +53,6 @@ func (s *Store) CreateFlow(_ context.Context, f relay.Flow) error {
 
 func (s *Store) ClaimFlow(_ context.Context, id string, now time.Time) (f relay.Flow, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bRelayFlows) == nil {
-			return relay.ErrNotFound
-		}
 		f, err = get[relay.Flow](tx, bRelayFlows, id)
 		if err != nil {
 			return err

@@ -66,6 +66,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -490,19 +491,9 @@ func (s *Store) ListApprovals(ctx context.Context, scenarioID string) ([]store.G
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 			return c
 		}
-		return cmpString(a.ID, b.ID)
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out, nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // RevokeGrant is one conditional UpdateItem: only an active grant changes,
@@ -523,9 +514,8 @@ func (s *Store) RevokeGrant(ctx context.Context, id, why string, now time.Time) 
 	if !ok {
 		return mapErr("RevokeGrant", err)
 	}
-	old := ccf.Item
-	if len(old) == 0 { // backend without ALL_OLD on failure: read
-		if old, err = s.get(ctx, "RevokeGrant", prefixGrant+id, skMeta); err != nil {
+	if len(ccf.Item) == 0 { // backend without ALL_OLD on failure: read
+		if _, err := s.get(ctx, "RevokeGrant", prefixGrant+id, skMeta); err != nil {
 			return err
 		}
 	}

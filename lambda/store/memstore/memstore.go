@@ -34,6 +34,15 @@ func New() *Store {
 
 var _ store.Store = (*Store)(nil)
 
+// lookup reads m[key]: store.ErrNotFound (and the zero value) when absent.
+func lookup[V any](m map[string]V, key string) (V, error) {
+	v, ok := m[key]
+	if !ok {
+		return v, store.ErrNotFound
+	}
+	return v, nil
+}
+
 func (s *Store) PutScenario(_ context.Context, sc store.Scenario) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -47,12 +56,9 @@ func (s *Store) PutScenario(_ context.Context, sc store.Scenario) error {
 func (s *Store) GetScenario(_ context.Context, id string) (store.Scenario, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc, ok := s.scenarios[id]
-	if !ok {
-		return store.Scenario{}, store.ErrNotFound
-	}
+	sc, err := lookup(s.scenarios, id)
 	sc.Document = slices.Clone(sc.Document)
-	return sc, nil
+	return sc, err
 }
 
 func (s *Store) PutCode(_ context.Context, c store.Code) error {
@@ -65,9 +71,9 @@ func (s *Store) PutCode(_ context.Context, c store.Code) error {
 func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (store.Code, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.codes[hash]
-	if !ok {
-		return store.Code{}, store.ErrNotFound
+	c, err := lookup(s.codes, hash)
+	if err != nil {
+		return c, err
 	}
 	return c, store.CheckCode(c, now)
 }
@@ -75,10 +81,10 @@ func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (store.Co
 func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (store.Code, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.codes[hash]
+	c, err := lookup(s.codes, hash)
 	switch {
-	case !ok:
-		return store.Code{}, store.ErrNotFound
+	case err != nil:
+		return c, err
 	case !c.UsedAt.IsZero():
 		return c, store.ErrAlreadyUsed
 	}
@@ -103,11 +109,7 @@ func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
 func (s *Store) GetGrant(_ context.Context, id string) (store.Grant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, ok := s.grants[id]
-	if !ok {
-		return store.Grant{}, store.ErrNotFound
-	}
-	return g, nil
+	return lookup(s.grants, id)
 }
 
 func (s *Store) ListApprovals(_ context.Context, scenarioID string) ([]store.Grant, error) {
@@ -124,9 +126,9 @@ func (s *Store) ListApprovals(_ context.Context, scenarioID string) ([]store.Gra
 func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, ok := s.grants[id]
-	if !ok {
-		return store.ErrNotFound
+	g, err := lookup(s.grants, id)
+	if err != nil {
+		return err
 	}
 	if g.Status != store.GrantRevoked {
 		g.Status, g.RevokedWhy, g.RevokedAt = store.GrantRevoked, why, now
@@ -144,9 +146,9 @@ func (s *Store) PutToken(_ context.Context, t store.Token) error {
 
 // getToken reads a token with the read rules; the caller holds the lock.
 func (s *Store) getToken(hash string, now time.Time) (store.Token, error) {
-	t, ok := s.tokens[hash]
-	if !ok {
-		return store.Token{}, store.ErrNotFound
+	t, err := lookup(s.tokens, hash)
+	if err != nil {
+		return t, err
 	}
 	var gp *store.Grant
 	if g, ok := s.grants[t.GrantID]; ok {
@@ -179,9 +181,9 @@ func (s *Store) ClaimRefresh(_ context.Context, hash string, now time.Time) (sto
 func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.tokens[hash]
-	if !ok {
-		return store.ErrNotFound
+	t, err := lookup(s.tokens, hash)
+	if err != nil {
+		return err
 	}
 	t.LastUsedAt = now
 	if !expiresAt.IsZero() {
@@ -194,9 +196,9 @@ func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.T
 func (s *Store) RevokeToken(_ context.Context, hash string, _ time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.tokens[hash]
-	if !ok {
-		return store.ErrNotFound
+	t, err := lookup(s.tokens, hash)
+	if err != nil {
+		return err
 	}
 	t.Revoked = true
 	s.tokens[hash] = t

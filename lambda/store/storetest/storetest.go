@@ -100,31 +100,45 @@ func testCodeClaim(t *testing.T, s store.Store) {
 	}
 }
 
-func testCodeRace(t *testing.T, s store.Store) {
-	ctx := context.Background()
-	must(t, s.PutCode(ctx, newCode("race")))
+// racers is how many goroutines race for one single-use claim.
+const racers = 50
+
+// Race runs claim from n goroutines released at once and checks the
+// single-use rule: exactly one wins, every other gets store.ErrAlreadyUsed
+// (relay.ErrAlreadyUsed is the same sentinel). op names the claim in
+// failures.
+func Race(t *testing.T, n int, op string, claim func() error) {
+	t.Helper()
 	var wins, used atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	for range 50 {
+	for range n {
 		wg.Go(func() {
 			<-start
-			_, err := s.ClaimCode(ctx, "race", t0.Add(time.Second))
-			switch {
+			switch err := claim(); {
 			case err == nil:
 				wins.Add(1)
 			case errors.Is(err, store.ErrAlreadyUsed):
 				used.Add(1)
 			default:
-				t.Errorf("ClaimCode: %v", err)
+				t.Errorf("%s: %v", op, err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	if wins.Load() != 1 || used.Load() != 49 {
-		t.Fatalf("50 racing claims: %d won, %d already used; want 1 and 49", wins.Load(), used.Load())
+	if wins.Load() != 1 || used.Load() != int32(n-1) {
+		t.Fatalf("%d racing %s calls: %d won, %d already used; want 1 and %d", n, op, wins.Load(), used.Load(), n-1)
 	}
+}
+
+func testCodeRace(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.PutCode(ctx, newCode("race")))
+	Race(t, racers, "ClaimCode", func() error {
+		_, err := s.ClaimCode(ctx, "race", t0.Add(time.Second))
+		return err
+	})
 }
 
 func testCodeExpiry(t *testing.T, s store.Store) {
@@ -195,28 +209,10 @@ func testRefreshRace(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	must(t, s.PutGrant(ctx, newGrant("g", t0)))
 	must(t, s.PutToken(ctx, newToken("rt", store.KindRefresh, "g")))
-	var wins, used atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for range 50 {
-		wg.Go(func() {
-			<-start
-			_, err := s.ClaimRefresh(ctx, "rt", t0.Add(time.Second))
-			switch {
-			case err == nil:
-				wins.Add(1)
-			case errors.Is(err, store.ErrAlreadyUsed):
-				used.Add(1)
-			default:
-				t.Errorf("ClaimRefresh: %v", err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if wins.Load() != 1 || used.Load() != 49 {
-		t.Fatalf("50 racing refreshes: %d won, %d already used; want 1 and 49", wins.Load(), used.Load())
-	}
+	Race(t, racers, "ClaimRefresh", func() error {
+		_, err := s.ClaimRefresh(ctx, "rt", t0.Add(time.Second))
+		return err
+	})
 	tok, err := s.GetToken(ctx, "rt", t0.Add(time.Hour))
 	must(t, err)
 	if tok.UsedAt.IsZero() {
