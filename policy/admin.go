@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 )
 
 // admin applies a named Setup action (or a JSON Patch) to the org at this
@@ -138,9 +139,9 @@ func (e *evaluator) admin(r *request) {
 		old := r.user.Password
 		r.user.Password = r.ev.Password
 		if r.ev.Password == "" || r.ev.Password == "correct" || r.ev.Password == old {
-			r.user.Password = old + "~changed" + itoa(r.evIx)
+			r.user.Password = old + "~changed" + strconv.Itoa(r.evIx)
 		}
-		r.user.SecurityToken = r.user.SecurityToken + "~reset" + itoa(r.evIx)
+		r.user.SecurityToken = r.user.SecurityToken + "~reset" + strconv.Itoa(r.evIx)
 		r.adminDone("the password of " + r.user.Username + " changed and a new security token was issued: stored credentials stop working; OAuth refresh tokens are not revoked by a password change")
 	default:
 		r.adminFail("unknown action " + quote(r.ev.Action))
@@ -240,9 +241,8 @@ func (r *request) adminFail(because string) {
 	r.deny(&denial{err: "admin_action_failed", desc: because, delivery: DeliverNone})
 }
 
+// countOf is n and word, plural unless n is 1: "2 approvals".
 func countOf(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return itoa(n) + " " + word + "s"
+	s := strconv.Itoa(n)
+	return s + " " + plural(s, word)
 }

@@ -22,62 +22,31 @@ var customRules = map[string]func(s, param string) bool{
 	"host":       ignoreParam(hostValid),
 }
 
-// Limits of values checked by the rules.
-const (
-	maxCallbackLen = 2000 // characters of a callback URL
-	maxMyDomainLen = 63   // a DNS label
-)
+// maxCallbackLen limits the characters of a callback URL.
+const maxCallbackLen = 2000
 
 func ignoreParam(ok func(string) bool) func(string, string) bool {
 	return func(s, _ string) bool { return ok(s) }
 }
 
-// sfidSuffixChars encode the case of 5 characters of an 18-character id.
-const sfidSuffixChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-
 // sfidValid reports whether id is a 15- or 18-character Salesforce id with
-// the key prefix (such as 00D for orgs) and, if 18 long, a right suffix.
+// the key prefix (such as 00D for orgs) and, if 18 long, a right suffix
+// (idChecksum, compared case-sensitively).
 func sfidValid(id, prefix string) bool {
 	if len(id) != 15 && len(id) != 18 || !strings.HasPrefix(id, prefix) {
 		return false
 	}
 	for i := range len(id) {
-		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+		if !isIDChar(rune(id[i])) {
 			return false
 		}
 	}
-	return len(id) == 15 || id[15:] == sfidSuffix(id[:15])
-}
-
-// sfidSuffix is the 3-character case checksum of a 15-character id: for
-// each chunk of 5, bit i is set when character i is upper case.
-func sfidSuffix(id15 string) string {
-	var b [3]byte
-	for chunk := range 3 {
-		bits := 0
-		for i := range 5 {
-			if c := id15[chunk*5+i]; 'A' <= c && c <= 'Z' {
-				bits |= 1 << i
-			}
-		}
-		b[chunk] = sfidSuffixChars[bits]
-	}
-	return string(b[:])
+	return len(id) == 15 || id[15:] == idChecksum(id[:15])
 }
 
 // myDomainValid reports whether s is a My Domain name such as acme or
 // acme--uat: one lowercase DNS label, without scheme or dots.
-func myDomainValid(s string) bool {
-	if len(s) == 0 || len(s) > maxMyDomainLen || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func myDomainValid(s string) bool { return checkMyDomainName(s) == nil }
 
 func dateValid(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)

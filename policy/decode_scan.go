@@ -316,3 +316,9 @@ func escapePointer(key string) string {
 	}
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
 }
+
+// unescapePointer undoes escapePointer on one token of a JSON Pointer
+// (lenient: a "~" followed by anything else is kept as is).
+func unescapePointer(token string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")
+}

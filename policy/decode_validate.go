@@ -81,7 +81,7 @@ func ruleMessage(tag, param string, value any, kind reflect.Kind, present bool) 
 		return `must be a JSON pointer: "" or starting with "/"; got ` + got
 	case "sfid":
 		if sfidValid(str[:min(len(str), 15)], param) && len(str) == 18 {
-			return fmt.Sprintf("has a wrong case-checksum suffix: want %q; got %s", str[:15]+sfidSuffix(str[:15]), got)
+			return fmt.Sprintf("has a wrong case-checksum suffix: want %q; got %s", str[:15]+idChecksum(str[:15]), got)
 		}
 		return fmt.Sprintf("must be a 15- or 18-character Salesforce id starting with %s; got %s", param, got)
 	case "mydomain":

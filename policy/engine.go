@@ -81,7 +81,7 @@ func newEvaluator(s *Scenario, opt Options) *evaluator {
 	for _, o := range s.Orgs {
 		for _, u := range o.Users {
 			for _, app := range u.ApprovedApps {
-				g := &grant{org: o.Name, app: app, user: u.Username, interactive: true, approvedAt: e.st.now}
+				g := &grant{org: o.Name, app: app, user: u.Username, interactive: true}
 				if ai := s.appIndex(app); ai >= 0 {
 					g.scopes = s.Apps[ai].OAuth.Scopes
 				}
@@ -136,8 +136,9 @@ func (e *evaluator) event(i int) eventOutcome {
 		res.Outcome = Denied
 	}
 	if e.quiet {
-		res.Response = nil
+		res.Response = nil // fix verification reads only the outcome
+	} else {
+		res.Risk = riskFor(ev, &res)
 	}
-	res.Risk = riskFor(ev, &res)
 	return eventOutcome{res, r.candidates}
 }

@@ -188,6 +188,28 @@ func pickEvent(r *rand.Rand, s *Scenario, do string) (*Event, bool) {
 	return &s.Events[ix[r.IntN(len(ix))]], true
 }
 
+// onApp is a mutation that changes one random app.
+func onApp(change func(r *rand.Rand, a *App)) func(*rand.Rand, *Scenario) bool {
+	return func(r *rand.Rand, s *Scenario) bool {
+		a, ok := pick(r, s.Apps)
+		if ok {
+			change(r, a)
+		}
+		return ok
+	}
+}
+
+// onEvent is a mutation that changes one random event of a kind ("" = any).
+func onEvent(do string, change func(r *rand.Rand, e *Event)) func(*rand.Rand, *Scenario) bool {
+	return func(r *rand.Rand, s *Scenario) bool {
+		e, ok := pickEvent(r, s, do)
+		if ok {
+			change(r, e)
+		}
+		return ok
+	}
+}
+
 func flip(p **bool, def bool) {
 	v := def
 	if *p != nil {
@@ -266,27 +288,15 @@ var mutations = []mutation{
 		p.ConnectedApps = nil
 		return true
 	}},
-	{"consent deny", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "authorize")
-		if ok {
-			e.Consent = "deny"
-		}
-		return ok
-	}},
-	{"immediate", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "authorize")
-		if ok {
-			e.Immediate = true
-		}
-		return ok
-	}},
-	{"wrong client secret", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "token")
-		if ok {
-			e.ClientSecret = "wrong"
-		}
-		return ok
-	}},
+	{"consent deny", onEvent("authorize", func(r *rand.Rand, e *Event) {
+		e.Consent = "deny"
+	})},
+	{"immediate", onEvent("authorize", func(r *rand.Rand, e *Event) {
+		e.Immediate = true
+	})},
+	{"wrong client secret", onEvent("token", func(r *rand.Rand, e *Event) {
+		e.ClientSecret = "wrong"
+	})},
 	{"uninstall apps", func(r *rand.Rand, s *Scenario) bool {
 		o, _ := pick(r, s.Orgs)
 		if len(o.InstalledApps) == 0 {
@@ -295,20 +305,12 @@ var mutations = []mutation{
 		o.InstalledApps = nil
 		return true
 	}},
-	{"app owned elsewhere", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.OwnerOrg = "Elsewhere ISV"
-		}
-		return ok
-	}},
-	{"admin approved", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.Policies.PermittedUsers = "adminApproved"
-		}
-		return ok
-	}},
+	{"app owned elsewhere", onApp(func(r *rand.Rand, a *App) {
+		a.OwnerOrg = "Elsewhere ISV"
+	})},
+	{"admin approved", onApp(func(r *rand.Rand, a *App) {
+		a.Policies.PermittedUsers = "adminApproved"
+	})},
 	{"block an installed app", func(r *rand.Rand, s *Scenario) bool {
 		o, _ := pick(r, s.Orgs)
 		ia, ok := pick(r, o.InstalledApps)
@@ -353,63 +355,32 @@ var mutations = []mutation{
 		}
 		return true
 	}},
-	{"high assurance", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.Policies.HighAssurance = []string{"block", "raiseSessionLevel"}[r.IntN(2)]
-		}
-		return ok
-	}},
-	{"refresh token policy", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.Policies.RefreshTokenPolicy = []string{"immediatelyExpire", "expireIfNotUsedFor:1h", "expireAfter:1d"}[r.IntN(3)]
-		}
-		return ok
-	}},
-	{"scope not on the app", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "authorize")
-		if ok {
-			e.Scope = ptr("api web")
-		}
-		return ok
-	}},
-	{"another host", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "")
-		if ok {
-			e.Host = []string{"test", "login", "myDomain", "http://acme.my.salesforce.com"}[r.IntN(4)]
-		}
-		return ok
-	}},
-	{"external client app", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.Kind = "externalClientApp"
-		}
-		return ok
-	}},
-	{"no certificate", func(r *rand.Rand, s *Scenario) bool {
-		a, ok := pick(r, s.Apps)
-		if ok {
-			a.OAuth.Certificate = ""
-		}
-		return ok
-	}},
-	{"redirect URI with a trailing slash", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "authorize")
-		if ok && e.RedirectURI != nil {
+	{"high assurance", onApp(func(r *rand.Rand, a *App) {
+		a.Policies.HighAssurance = []string{"block", "raiseSessionLevel"}[r.IntN(2)]
+	})},
+	{"refresh token policy", onApp(func(r *rand.Rand, a *App) {
+		a.Policies.RefreshTokenPolicy = []string{"immediatelyExpire", "expireIfNotUsedFor:1h", "expireAfter:1d"}[r.IntN(3)]
+	})},
+	{"scope not on the app", onEvent("authorize", func(r *rand.Rand, e *Event) {
+		e.Scope = ptr("api web")
+	})},
+	{"another host", onEvent("", func(r *rand.Rand, e *Event) {
+		e.Host = []string{"test", "login", "myDomain", "http://acme.my.salesforce.com"}[r.IntN(4)]
+	})},
+	{"external client app", onApp(func(r *rand.Rand, a *App) {
+		a.Kind = "externalClientApp"
+	})},
+	{"no certificate", onApp(func(r *rand.Rand, a *App) {
+		a.OAuth.Certificate = ""
+	})},
+	{"redirect URI with a trailing slash", onEvent("authorize", func(r *rand.Rand, e *Event) {
+		if e.RedirectURI != nil {
 			e.RedirectURI = ptr(*e.RedirectURI + "/")
 		}
-		return ok
-	}},
-	{"wrong password or verifier", func(r *rand.Rand, s *Scenario) bool {
-		e, ok := pickEvent(r, s, "token")
-		if !ok {
-			return false
-		}
+	})},
+	{"wrong password or verifier", onEvent("token", func(r *rand.Rand, e *Event) {
 		e.Password, e.CodeVerifier = "wrong", "wrong"
-		return true
-	}},
+	})},
 	{"a later clock", func(r *rand.Rand, s *Scenario) bool {
 		s.Now = []string{"2025-09-01T00:00:00Z", "2026-02-23T00:00:00Z", "2026-07-01T00:00:00Z", "2027-06-02T00:00:00Z"}[r.IntN(4)]
 		return true

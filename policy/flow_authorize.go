@@ -2,6 +2,8 @@ package policy
 
 import (
 	"net/url"
+	"slices"
+	"strings"
 )
 
 // The authorization endpoint, in Salesforce's evaluation order: host,
@@ -30,7 +32,7 @@ func authorize(r *request) {
 	}
 	g := r.newGrant(true)
 	r.recordApproval(g)
-	a := &artefact{event: r.evIx, grant: g}
+	a := &artefact{grant: g}
 	if r.ev.Flow == "userAgent" {
 		a.access = r.issueAccess(g)
 		if r.userAgentRefresh() {
@@ -76,7 +78,7 @@ func (r *request) userAgentRefresh() bool {
 }
 
 func (r *request) idTokenNote() {
-	if containsScope(r.granted, "openid") {
+	if slices.Contains(r.granted, "openid") {
 		r.note("token.idToken", "openid was granted, so an id_token is returned", r.appPath("/oauth/scopes"), docScopes)
 	}
 }
@@ -87,21 +89,10 @@ func (r *request) refreshDecision() bool {
 		r.note("token.refresh", "refresh token issued: refresh_token/offline_access granted and the flow supports it", r.appPath("/oauth/scopes"), docScopes)
 		return true
 	}
-	why := "the granted scopes (" + joinScopes(r.granted) + ") don't include refresh_token or offline_access"
-	if containsScope(r.granted, "full") {
+	why := "the granted scopes (" + strings.Join(r.granted, " ") + ") don't include refresh_token or offline_access"
+	if slices.Contains(r.granted, "full") {
 		why += "; full does not imply a refresh token"
 	}
 	r.note("token.refresh", "no refresh token: "+why, r.appPath("/oauth/scopes"), docScopes)
 	return false
-}
-
-func joinScopes(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += " "
-		}
-		out += x
-	}
-	return out
 }

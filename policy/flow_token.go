@@ -64,7 +64,6 @@ func token(r *request) {
 		r.bindDirect()
 		r.finishToken(deviceRules, func(a *artefact) {
 			a.access = r.issueAccess(a.grant)
-			a.device = true
 			if r.refreshDecision() {
 				a.refresh = r.issueRefresh(a.grant)
 			}
@@ -145,7 +144,7 @@ func (r *request) finishToken(rules []rule, issue func(a *artefact)) {
 	if r.interactive() {
 		r.recordApproval(g)
 	}
-	a := &artefact{event: r.evIx, grant: g}
+	a := &artefact{grant: g}
 	issue(a)
 	r.grantIssued(a, DeliverJSON)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 // newGrant starts a token family for the request's user and app.
 func (r *request) newGrant(interactive bool) *grant {
-	return &grant{org: r.org.Name, app: r.app.Name, user: r.user.Username, scopes: r.granted, interactive: interactive, approvedAt: r.now}
+	return &grant{org: r.org.Name, app: r.app.Name, user: r.user.Username, scopes: r.granted, interactive: interactive}
 }
 
 // recordApproval stores a consent given now, applying the five-approval cap.
@@ -31,7 +32,7 @@ func (r *request) issueAccess(g *grant) *accessToken {
 		why = "from " + at
 	}
 	r.note("token.sessionTimeout", "access token valid for "+formatDuration(timeout)+" of inactivity ("+why+"): app timeout, else profile, else org", at, docSessionPolicy)
-	return &accessToken{grant: g, issuedAt: r.now, lastActive: r.now, expiresAt: r.now.Add(timeout), timeout: timeout, scopes: g.scopes}
+	return &accessToken{grant: g, lastActive: r.now, expiresAt: r.now.Add(timeout), timeout: timeout, scopes: g.scopes}
 }
 
 func (r *request) issueRefresh(g *grant) *refreshToken {
@@ -54,22 +55,13 @@ func (r *request) grantIssued(a *artefact, channel string) {
 	if a.access != nil {
 		is.ExpiresAt = a.access.expiresAt.Format(time.RFC3339)
 		is.Scope = strings.Join(a.access.scopes, " ")
-		is.IDToken = containsScope(a.access.scopes, "openid") && (r.ev.Do == "authorize" || r.ev.Grant == "authorization_code")
+		is.IDToken = slices.Contains(a.access.scopes, "openid") && (r.ev.Do == "authorize" || r.ev.Grant == "authorization_code")
 	} else if a.code != nil {
 		is.Scope = strings.Join(a.code.grant.scopes, " ")
 	}
 	if !r.quiet {
 		r.res.Response = r.successResponse(a)
 	}
-}
-
-func containsScope(scopes []string, s string) bool {
-	for _, x := range scopes {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // token makes a synthetic, deterministic token value of Salesforce's shape.

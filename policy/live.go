@@ -112,10 +112,8 @@ func (s *Scenario) HomeOrg(app *App) *Org {
 				return &s.Orgs[i]
 			}
 		}
-		for i := range s.Orgs {
-			if s.Orgs[i].Name == s.ownerOrg(app) {
-				return &s.Orgs[i]
-			}
+		if o := s.OrgNamed(s.ownerOrg(app)); o != nil {
+			return o
 		}
 	}
 	if len(s.Orgs) > 0 {

@@ -29,6 +29,9 @@ func TestEvaluateLiveMatchesEvaluate(t *testing.T) {
 				index = append(index, i)
 			}
 			got := EvaluateLive(s, nil, steps)
+			if len(got) != len(steps) {
+				t.Fatalf("EvaluateLive: %d results for %d steps", len(got), len(steps))
+			}
 			for k, r := range got {
 				w := want.Results[index[k]]
 				if r.Outcome != w.Outcome || r.Error != w.Error || r.ErrorDescription != w.ErrorDescription || r.Delivery != w.Delivery || r.HTTPStatus != w.HTTPStatus {

@@ -1,6 +1,9 @@
 package policy
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // The three ways to a session ID without a connected app.
 
@@ -47,7 +50,7 @@ func outboundMessage(r *request) {
 	} else {
 		r.note("outbound.sendAsUser", "the session belongs to the User to Send as, "+r.user.Username, r.eventPath("/sendAsUser"), docOutboundMsg)
 	}
-	r.grantSession("outboundMessage", true, "")
+	r.grantSession(true, "")
 }
 
 // visualforceSession: $Api.Session_ID in a Visualforce page is API-valid;
@@ -63,12 +66,12 @@ func visualforceSession(r *request) {
 	if r.ev.Context == "lightning" {
 		r.res.Trace = append(r.res.Trace, TraceStep{Rule: "visualforce.context", Outcome: StepInfo, Setting: r.eventPath("/context"), Doc: docVFSession,
 			Because: "the session ID comes from a Lightning context (UserInfo.getSessionId() in Aura/LWC): Lightning sessions have no API access"})
-		r.grantSession("visualforceSession", false, "a Lightning Experience session is not valid for the API")
+		r.grantSession(false, "a Lightning Experience session is not valid for the API")
 		return
 	}
 	r.res.Trace = append(r.res.Trace, TraceStep{Rule: "visualforce.context", Outcome: StepPass, Setting: r.eventPath("/context"), Doc: docVFSession,
 		Because: "$Api.Session_ID in a Visualforce page gives an API-valid session of the viewing user"})
-	r.grantSession("visualforceSession", true, "")
+	r.grantSession(true, "")
 }
 
 // soapLogin: SOAP login() with username, password and security token.
@@ -83,7 +86,7 @@ func soapLogin(r *request) {
 		r.res.Response = r.denialResponse()
 		return
 	}
-	r.grantSession("soapLogin", true, "")
+	r.grantSession(true, "")
 }
 
 var ruleSoapLoginEnabled = rule{"org.soapApiLogin", docSoapLogin, func(r *request) verdict {
@@ -130,7 +133,7 @@ var ruleSoapLoginIP = rule{"user.loginIpRanges", docSoapLoginCall, func(r *reque
 	case r.ev.FromIP == "":
 		return skip("the request names no source address (fromIp)")
 	}
-	setting := r.orgPath("/profiles/" + itoa(pi) + "/loginIpRanges")
+	setting := r.orgPath("/profiles/" + strconv.Itoa(pi) + "/loginIpRanges")
 	if ipInRanges(r.ev.FromIP, ranges) {
 		return pass(r.ev.FromIP+" is inside the profile's login IP ranges", setting)
 	}
@@ -158,18 +161,18 @@ var ruleSoapUseAnyAPIAuth = rule{"user.useAnyApiAuth", docSoapLogin, func(r *req
 	}
 	fixes := []Fix{}
 	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
-		fixes = append(fixes, fix(ActorSubscriberAdmin, "Give profile "+r.user.Profile+" Use Any API Auth", add(r.orgPath("/profiles/"+itoa(pi)+"/permissions/-"), "useAnyApiAuth")))
+		fixes = append(fixes, fix(ActorSubscriberAdmin, "Give profile "+r.user.Profile+" Use Any API Auth", add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/permissions/-"), "useAnyApiAuth")))
 	}
 	return r.fail("login() in this org requires Use Any API Auth"+defaultNote(explicit, r.org)+" and "+r.user.Username+" lacks it", setting,
 		errInsufficientAccess, descNeedsUseAnyAPIAuth, fixes...)
 }}
 
 // grantSession hands out a session ID of the bound user.
-func (r *request) grantSession(mechanism string, apiValid bool, notAPIWhy string) {
+func (r *request) grantSession(apiValid bool, notAPIWhy string) {
 	timeout, _ := r.sessionTimeout()
-	s := &session{org: r.org.Name, user: r.user.Username, mechanism: mechanism, issuedAt: r.now, lastActive: r.now,
+	s := &session{org: r.org.Name, user: r.user.Username, lastActive: r.now,
 		expiresAt: r.now.Add(timeout), timeout: timeout, apiValid: apiValid, notAPIWhy: notAPIWhy}
-	r.st.issued[r.evIx] = &artefact{event: r.evIx, session: s}
+	r.st.issued[r.evIx] = &artefact{session: s}
 	r.res.Outcome, r.res.Delivery, r.res.HTTPStatus = Granted, DeliverSession, 200
 	r.res.Issued.SessionID = true
 	r.res.Issued.ExpiresAt = s.expiresAt.Format(time.RFC3339)

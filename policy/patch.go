@@ -76,6 +76,6 @@ func nestOp(op PatchOp) (PatchOp, bool) {
 	if key == "" || key == "-" || strings.Trim(key, "0123456789") == "" {
 		return op, false
 	}
-	key = strings.ReplaceAll(strings.ReplaceAll(key, "~1", "/"), "~0", "~")
+	key = unescapePointer(key)
 	return PatchOp{Op: "add", Path: op.Path[:i], Value: map[string]any{key: op.Value}}, true
 }

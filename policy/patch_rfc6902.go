@@ -157,7 +157,7 @@ func pointerText(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1"))
+		b.WriteString(escapePointer(t))
 	}
 	return strconv.Quote(b.String())
 }

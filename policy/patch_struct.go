@@ -15,11 +15,13 @@ import (
 func patchStruct(s *Scenario, ops []PatchOp) (*Scenario, error) {
 	c := cloneScenario(s)
 	// cloneScenario shares event pointers and copies events shallowly;
-	// a patch may write inside events, so copy those it touches.
+	// a patch may write inside events, so copy them (once) before it does.
 	root := reflect.ValueOf(c).Elem()
+	eventsCopied := false
 	for i, op := range ops {
-		if strings.HasPrefix(op.Path, "/events/") {
+		if !eventsCopied && strings.HasPrefix(op.Path, "/events/") {
 			deepCopyEvents(c)
+			eventsCopied = true
 		}
 		if err := applyStructOp(root, op); err != nil {
 			return nil, fmt.Errorf("operation %d (%s %s): %w", i, op.Op, op.Path, err)
@@ -190,7 +192,7 @@ func splitPointer(p string) ([]string, error) {
 	}
 	segs := strings.Split(p[1:], "/")
 	for i, s := range segs {
-		segs[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+		segs[i] = unescapePointer(s)
 	}
 	return segs, nil
 }

@@ -28,7 +28,6 @@ type request struct {
 	channel     string // where a denial goes at this point of the flow
 	redirectURI string // the callback, once validated
 	used        *artefact
-	scopes      []string // requested scopes; nil when no scope parameter was sent
 	granted     []string
 	candidates  []Fix
 	quiet       bool // fix verification: outcomes only
@@ -113,7 +112,7 @@ func (r *request) policy(field string) (string, string) {
 	}
 	if r.inst != nil {
 		if v := get(&r.inst.Policies); v != "" {
-			return v, r.orgPath("/installedApps/" + strconv.Itoa(r.instIx) + "/policies/" + field)
+			return v, r.policyPath(field)
 		}
 	}
 	if r.manageable() {

@@ -1,10 +1,15 @@
 package policy
 
+import (
+	"slices"
+	"strings"
+)
+
 // Risk cards: why OAuth through a connected app is safer than a raw session
 // ID or stored credentials.
 
 func oauthRisk(scopes []string, grant string) *Risk {
-	r := &Risk{Mechanism: "oauthToken", Auditable: true, ScopeLimited: !containsScope(scopes, "full"), TimeLimited: true,
+	r := &Risk{Mechanism: "oauthToken", Auditable: true, ScopeLimited: !slices.Contains(scopes, "full"), TimeLimited: true,
 		RevocableWithoutPasswordChange: true, SurvivesPasswordChange: true,
 		Notes: []string{"listed per app and user on Connected Apps OAuth Usage", "an admin or the user can revoke it without touching the password"}}
 	if !r.ScopeLimited {
@@ -32,21 +37,5 @@ func riskFor(ev *Event, res *EventResult) *Risk {
 	if ev.Do != "authorize" && ev.Do != "token" {
 		return res.Risk
 	}
-	return oauthRisk(splitScope(res.Issued.Scope), ev.Grant)
-}
-
-func splitScope(s string) []string {
-	var out []string
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ' ' {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-		} else if start < 0 {
-			start = i
-		}
-	}
-	return out
+	return oauthRisk(strings.Fields(res.Issued.Scope), ev.Grant)
 }

@@ -97,5 +97,3 @@ func (r *request) userPath(rest string) string {
 func (r *request) eventPath(rest string) string {
 	return "/events/" + strconv.Itoa(r.evIx) + rest
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

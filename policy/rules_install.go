@@ -1,6 +1,9 @@
 package policy
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Since September 2025 users can't use a connected app that is not
 // installed in their org unless they hold Approve Uninstalled Connected
@@ -49,7 +52,7 @@ var ruleInstalled = rule{"app.installed", docUsageRestrict, func(r *request) ver
 	fixes := []Fix{install}
 	if r.user != nil && !device && r.org.profileIndex(r.user.Profile) >= 0 {
 		fixes = append(fixes, fix(ActorSubscriberAdmin, "Give "+r.userLabel()+"'s profile Approve Uninstalled Connected Apps",
-			add(r.orgPath("/profiles/"+itoa(r.org.profileIndex(r.user.Profile))+"/permissions/-"), "approveUninstalledConnectedApps")))
+			add(r.orgPath("/profiles/"+strconv.Itoa(r.org.profileIndex(r.user.Profile))+"/permissions/-"), "approveUninstalledConnectedApps")))
 	}
 	if r.ev.Do == "authorize" || r.ev.Grant == "device" {
 		// Shown on RemoteAccessErrorPage as OAUTH_APPROVAL_ERROR_GENERIC, not redirected.
@@ -71,7 +74,7 @@ func restrictionStart(o *Org) time.Time {
 // apps work for users without Use Any API Client.
 var ruleBlocked = rule{"app.blocked", docOAuthUsage, func(r *request) verdict {
 	if r.inst != nil && r.inst.Blocked {
-		setting := r.orgPath("/installedApps/" + itoa(r.instIx) + "/blocked")
+		setting := r.orgPath("/installedApps/" + strconv.Itoa(r.instIx) + "/blocked")
 		return r.fail(r.app.Name+" is blocked in "+r.org.Name+" (Connected Apps OAuth Usage → Block)", setting, errAppBlocked, descAppBlocked,
 			fix(ActorSubscriberAdmin, "Unblock "+r.app.Name+" on Connected Apps OAuth Usage", replace(setting, false)))
 	}
@@ -86,12 +89,12 @@ var ruleBlocked = rule{"app.blocked", docOAuthUsage, func(r *request) verdict {
 		fixes := []Fix{}
 		if r.manageable() && r.org.profileIndex(r.user.Profile) >= 0 {
 			fixes = append(fixes, fix(ActorSubscriberAdmin, "Add "+r.app.Name+" to profile "+r.user.Profile+"'s Connected App Access",
-				add(r.orgPath("/profiles/"+itoa(r.org.profileIndex(r.user.Profile))+"/connectedApps/-"), r.app.Name)))
+				add(r.orgPath("/profiles/"+strconv.Itoa(r.org.profileIndex(r.user.Profile))+"/connectedApps/-"), r.app.Name)))
 		}
 		return r.fail("API Access Control is on and "+r.app.Name+" is not an installed app assigned to "+r.userLabel(), setting, errAppBlocked, descAppBlocked, fixes...)
 	}
 	if r.inst != nil {
-		return pass(r.app.Name+" is not blocked", r.orgPath("/installedApps/"+itoa(r.instIx)+"/blocked"))
+		return pass(r.app.Name+" is not blocked", r.orgPath("/installedApps/"+strconv.Itoa(r.instIx)+"/blocked"))
 	}
 	return pass(r.app.Name+" is not blocked", "")
 }}

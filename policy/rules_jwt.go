@@ -64,7 +64,7 @@ var ruleJWTApprovedScopes = rule{"jwt.approvedScopes", docJWT, func(r *request) 
 	standard := func(s string) bool { return s != "refresh_token" && s != "offline_access" }
 	for _, g := range r.st.approvals[approvalKey{r.org.Name, r.user.Username, r.app.Name}] {
 		if !g.revoked && slices.ContainsFunc(g.scopes, standard) {
-			return pass("the approval includes a standard scope besides refresh_token ("+joinScopes(g.scopes)+")", r.appPath("/oauth/scopes"))
+			return pass("the approval includes a standard scope besides refresh_token ("+strings.Join(g.scopes, " ")+")", r.appPath("/oauth/scopes"))
 		}
 	}
 	return r.fail("the approval includes no standard scope besides refresh_token", r.appPath("/oauth/scopes"), errInvalidGrant, descNotApproved,

@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // Permitted Users: "All users may self-authorize" (consent on first use) or
 // "Admin approved users are pre-authorized" (profile or permission set lists
 // the app; no consent screen). Grants without an approval step (JWT bearer,
@@ -72,7 +74,7 @@ func (r *request) assignFixes() []Fix {
 	}
 	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
 		fixes = append(fixes, fix(ActorSubscriberAdmin, "Add "+r.app.Name+" to profile "+r.user.Profile+"'s Connected App Access",
-			add(r.orgPath("/profiles/"+itoa(pi)+"/connectedApps/-"), r.app.Name)))
+			add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name)))
 	}
 	return fixes
 }
@@ -88,13 +90,13 @@ func (r *request) preAuthorizeFixes(at string) []Fix {
 	}
 	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
 		ops := policyPatch(r, "permittedUsers", "adminApproved")
-		ops = append(ops, add(r.orgPath("/profiles/"+itoa(pi)+"/connectedApps/-"), r.app.Name))
+		ops = append(ops, add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name))
 		if r.manageable() {
 			fixes = append(fixes, fix(ActorSubscriberAdmin, "Set Permitted Users to \"Admin approved users are pre-authorized\" and add "+r.app.Name+" to profile "+r.user.Profile, ops...))
 		} else {
 			fixes = append(fixes, fix(ActorSubscriberAdmin, "Install "+r.app.Name+", set it to admin-approved and add it to profile "+r.user.Profile,
 				add(r.orgPath("/installedApps/-"), map[string]any{"app": r.app.Name, "policies": map[string]any{"permittedUsers": "adminApproved"}}),
-				add(r.orgPath("/profiles/"+itoa(pi)+"/connectedApps/-"), r.app.Name)))
+				add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name)))
 		}
 	}
 	return fixes

@@ -67,9 +67,8 @@ func (r *request) refreshIssue(a *artefact) {
 	rt.lastUsed = r.now
 	a.access = r.issueAccess(rt.grant)
 	if r.app.OAuth.RefreshTokenRotation {
-		next := r.issueRefresh(rt.grant)
-		rt.rotatedOut, rt.next = true, next
-		a.refresh = next
+		rt.rotatedOut = true
+		a.refresh = r.issueRefresh(rt.grant)
 		r.note("refresh.rotation", "Refresh Token Rotation is on: a new refresh token replaces the one used", r.appPath("/oauth/refreshTokenRotation"), docMetadata)
 		return
 	}

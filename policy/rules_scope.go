@@ -35,15 +35,15 @@ var ruleScopes = rule{"scope.requested", docScopes, func(r *request) verdict {
 		r.granted = slices.Clone(app)
 		return pass("no scope parameter: the app's scopes are granted ("+strings.Join(app, " ")+")", r.appPath("/oauth/scopes"))
 	}
-	r.scopes = strings.Fields(*r.ev.Scope)
+	requested := strings.Fields(*r.ev.Scope)
 	var bad []string
-	for _, s := range r.scopes {
+	for _, s := range requested {
 		if !scopeAllowed(s, app) {
 			bad = append(bad, s)
 		}
 	}
 	if len(bad) > 0 {
-		fixes := []Fix{fix(ActorClient, "Request only scopes the app has", replace(r.eventPath("/scope"), strings.Join(slices.DeleteFunc(slices.Clone(r.scopes), func(s string) bool { return slices.Contains(bad, s) }), " ")))}
+		fixes := []Fix{fix(ActorClient, "Request only scopes the app has", replace(r.eventPath("/scope"), strings.Join(slices.DeleteFunc(slices.Clone(requested), func(s string) bool { return slices.Contains(bad, s) }), " ")))}
 		ops := []PatchOp{}
 		for _, s := range bad {
 			if slices.Contains(ScopeNames, s) {
@@ -56,7 +56,7 @@ var ruleScopes = rule{"scope.requested", docScopes, func(r *request) verdict {
 		return r.fail("requested scope "+strings.Join(bad, ", ")+" is not among the app's scopes ("+strings.Join(app, " ")+")",
 			r.appPath("/oauth/scopes"), errInvalidScope, descInvalidScope, fixes...)
 	}
-	r.granted = slices.Clone(r.scopes)
+	r.granted = requested
 	return pass("requested scopes "+*r.ev.Scope+" are all among the app's scopes", r.appPath("/oauth/scopes"))
 }}
 

@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // A deactivated user can't log in or use tokens.
 var ruleUserActive = rule{"user.active", docFlowErrors, func(r *request) verdict {
 	if r.user == nil {
@@ -71,7 +73,7 @@ var ruleLoginIP = rule{"user.loginIpRanges", docIPRelaxation, func(r *request) v
 	if len(ranges) == 0 {
 		return skip("the profile has no login IP ranges")
 	}
-	setting := r.orgPath("/profiles/" + itoa(pi) + "/loginIpRanges")
+	setting := r.orgPath("/profiles/" + strconv.Itoa(pi) + "/loginIpRanges")
 	if r.ev.FromIP == "" {
 		return skip("the request names no source address (fromIp)")
 	}

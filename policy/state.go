@@ -33,13 +33,11 @@ type approvalKey struct{ org, user, app string }
 
 // artefact is what one event handed out.
 type artefact struct {
-	event   int
 	code    *authCode
 	grant   *grant // tokens from an OAuth grant
 	access  *accessToken
 	refresh *refreshToken
 	session *session // a session ID from a mechanism without a connected app
-	device  bool     // a device code that the user approved
 	// keptRefresh: a refresh without rotation keeps using the same refresh
 	// token, which the response does not repeat.
 	keptRefresh bool
@@ -51,7 +49,6 @@ type grant struct {
 	org, app, user string
 	scopes         []string
 	interactive    bool // came from an approval step (consent or pre-authorization)
-	approvedAt     time.Time
 	revoked        bool
 	revokedWhy     string
 }
@@ -69,7 +66,6 @@ type authCode struct {
 
 type accessToken struct {
 	grant      *grant
-	issuedAt   time.Time
 	expiresAt  time.Time
 	lastActive time.Time
 	timeout    time.Duration
@@ -84,14 +80,11 @@ type refreshToken struct {
 	lastUsed   time.Time
 	revoked    bool
 	revokedWhy string
-	rotatedOut bool
-	next       *refreshToken // the token that replaced it under rotation
+	rotatedOut bool // replaced by a new refresh token under rotation
 }
 
 type session struct {
 	org, user  string
-	mechanism  string
-	issuedAt   time.Time
 	expiresAt  time.Time
 	timeout    time.Duration
 	lastActive time.Time

@@ -51,12 +51,11 @@ const (
 	descInsufficientPrivs    = "You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary."
 	errLoginFailed           = "login_failed" // shown on the Salesforce login page, not an OAuth code
 	descLoginFailed          = "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
-	errHighAssurance         = "OAUTH_APP_BLOCKED"                                             // UNCONFIRMED: no string found for high-assurance blocks
-	descHighAssurance        = "this app requires a high assurance session"                    // UNCONFIRMED
-	errDeviceDisabled        = "invalid_grant"                                                 // UNCONFIRMED
-	descDeviceDisabled       = "device flow not enabled for this app"                          // UNCONFIRMED
-	descTokenExchangeOff     = "token exchange not enabled for this app"                       // UNCONFIRMED
-	descUnsupportedGrantECA  = "username-password flow not supported for external client apps" // UNCONFIRMED
+	errHighAssurance         = "OAUTH_APP_BLOCKED"                          // UNCONFIRMED: no string found for high-assurance blocks
+	descHighAssurance        = "this app requires a high assurance session" // UNCONFIRMED
+	errDeviceDisabled        = "invalid_grant"                              // UNCONFIRMED
+	descDeviceDisabled       = "device flow not enabled for this app"       // UNCONFIRMED
+	descTokenExchangeOff     = "token exchange not enabled for this app"    // UNCONFIRMED
 
 	// REST and SOAP API faults.
 	errInvalidSessionID    = "INVALID_SESSION_ID"
@@ -71,7 +70,6 @@ const (
 	descSoapLoginDisabled  = "SOAP API login() is disabled in this org" // UNCONFIRMED
 	errInsufficientAccess  = "INSUFFICIENT_ACCESS"
 	descNeedsUseAnyAPIAuth = "user needs the Use Any API Auth permission to call login()" // UNCONFIRMED wording
-	errInactiveUserSoap    = "INVALID_LOGIN"
 )
 
 // OAuthApprovalErrorGeneric is the on-screen code on RemoteAccessErrorPage for

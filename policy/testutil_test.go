@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -289,7 +290,7 @@ func checkResult(t testing.TB, got EventResult, w want) {
 	cmp("errorDescription", got.ErrorDescription, w.desc)
 	cmp("delivery", got.Delivery, w.delivery)
 	if got.HTTPStatus != w.status {
-		bad = append(bad, "httpStatus: got "+itoa(got.HTTPStatus)+", want "+itoa(w.status))
+		bad = append(bad, "httpStatus: got "+strconv.Itoa(got.HTTPStatus)+", want "+strconv.Itoa(w.status))
 	}
 	if len(bad) > 0 {
 		t.Errorf("event %d (%s):\n  %s\n%s", got.Event, got.Do, strings.Join(bad, "\n  "), traceText(got))

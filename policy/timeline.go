@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -131,8 +133,8 @@ func apiCall(r *request) {
 		unauthorized("the user "+user+" is deactivated, which ends their sessions", "", descSessionExpired)
 		return
 	}
-	if oauth && !containsScope(scopes, "api") && !containsScope(scopes, "full") {
-		unauthorized("the token's scopes ("+joinScopes(scopes)+") include neither api nor full", "", descSessionNotREST)
+	if oauth && !slices.Contains(scopes, "api") && !slices.Contains(scopes, "full") {
+		unauthorized("the token's scopes ("+strings.Join(scopes, " ")+") include neither api nor full", "", descSessionNotREST)
 		return
 	}
 	if ok, _ := r.org.hasPermission(r.user, "apiEnabled"); !ok {
