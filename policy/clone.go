@@ -32,6 +32,7 @@ func cloneScenario(s *Scenario) *Scenario {
 			u.HasPassword = cloneBool(u.HasPassword)
 		}
 		o.InstalledApps = slices.Clone(o.InstalledApps)
+		o.ExperienceSites = slices.Clone(o.ExperienceSites)
 	}
 	c.Apps = slices.Clone(s.Apps)
 	for i := range c.Apps {

@@ -66,6 +66,10 @@ func Decode(data []byte) (*Scenario, error) {
 			len(data), maxScenarioSize, maxScenarioSize>>10)}}}
 	}
 	d := &decoding{data: data}
+	if off := tooDeep(data); off >= 0 {
+		d.depthError(off)
+		return nil, d.err()
+	}
 	// Unmarshal checks the syntax of the whole input before it decodes
 	// anything; past that, it skips values of the wrong type and carries
 	// on, and the scan reports those, with their paths.

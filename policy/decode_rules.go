@@ -20,6 +20,8 @@ var customRules = map[string]func(s, param string) bool{
 	"permission": ignoreParam(func(s string) bool { return slices.Contains(PermissionNames, s) }),
 	"rtpolicy":   ignoreParam(refreshPolicyValid),
 	"host":       ignoreParam(hostValid),
+	"offset":     ignoreParam(offsetValid),
+	"site":       ignoreParam(siteValid),
 }
 
 // maxCallbackLen limits the characters of a callback URL.
@@ -66,8 +68,9 @@ func durationValid(s string) bool {
 }
 
 // callbackValid reports whether s can be registered as a callback URL: an
-// absolute URI with a scheme and no fragment. Whether http is allowed for
-// the host is the engine's judgment, not a syntax rule.
+// absolute URI with a scheme and no fragment. Salesforce requires https or
+// a custom scheme; http only on a loopback host (http://localhost works in
+// practice, UNCONFIRMED as a rule: fact sheet §10).
 func callbackValid(s string) bool {
 	if len(s) > maxCallbackLen || strings.ContainsAny(s, " \t\r\n#") {
 		return false
@@ -76,10 +79,54 @@ func callbackValid(s string) bool {
 	if err != nil || u.Scheme == "" {
 		return false
 	}
-	if u.Scheme == "http" || u.Scheme == "https" {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
 		return u.Hostname() != ""
+	case "http":
+		return isLoopbackHost(u.Hostname())
+	}
+	if scriptScheme(s) {
+		return false
 	}
 	return u.Host != "" || u.Opaque != "" || u.Path != ""
+}
+
+// scriptScheme says whether s is a URL in a scheme that runs or reads in
+// the browser rather than an app's callback: a shared scenario must not
+// turn a redirect into script.
+func scriptScheme(s string) bool {
+	scheme, _, ok := strings.Cut(s, ":")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(scheme)) {
+	case "javascript", "vbscript", "data", "blob", "file", "filesystem", "about":
+		return true
+	}
+	return false
+}
+
+// isLoopbackHost reports whether host (without brackets or port) names
+// this machine: localhost, 127.0.0.1 or ::1.
+func isLoopbackHost(host string) bool {
+	return strings.EqualFold(host, "localhost") || host == "127.0.0.1" || host == "::1"
+}
+
+// httpCallbackOffLoopback reports whether s is an http URL on a host other
+// than a loopback one: the callback Salesforce refuses for its scheme.
+func httpCallbackOffLoopback(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "http" && u.Hostname() != "" && !isLoopbackHost(u.Hostname())
+}
+
+// siteValid reports whether s is an Experience Cloud site URL: https, a
+// host, an optional path prefix, no query or fragment.
+func siteValid(s string) bool {
+	if len(s) > maxCallbackLen || strings.ContainsAny(s, " \t\r\n#?") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme == "https" && u.Hostname() != "" && u.User == nil
 }
 
 // refreshPolicyValid reports whether s is a refresh token policy:

@@ -150,7 +150,9 @@ func TestDecodeSyntax(t *testing.T) {
 		{"columns count characters", `{"title": "héllo" x}`,
 			"1:19 : invalid JSON: invalid character 'x' after object key:value pair"},
 		{"too deep", strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
-			"1:10001 : invalid JSON: invalid character '[' exceeded max depth"},
+			"1:65 : the document nests arrays and objects more than 64 levels deep here; the limit maxScenarioDepth is 64"},
+		{"too deep inside a value", `{"title": [` + strings.Repeat(`{"a": "[{", "b": [`, 64) + strings.Repeat("]}", 64) + "]}",
+			"1:570 : the document nests arrays and objects more than 64 levels deep here; the limit maxScenarioDepth is 64"},
 		{"not an object", "[]", "1:1 : want an object, got an array"},
 		{"null", " null", "1:2 : want an object, got null"},
 	} {

@@ -93,6 +93,12 @@ func ruleMessage(tag, param string, value any, kind reflect.Kind, present bool) 
 	case "duration":
 		return "must be a duration such as 90m, 2h or 31d; got " + got
 	case "callback":
+		if scriptScheme(str) {
+			return "must be an app's callback, not a URL that runs or reads in the browser (javascript:, data:, vbscript:, file: …); got " + got
+		}
+		if httpCallbackOffLoopback(str) {
+			return "must use https or a custom scheme: Salesforce refuses http callback URLs (http is accepted only on localhost, 127.0.0.1 or [::1]); got " + got
+		}
 		return fmt.Sprintf("must be an absolute URL with a scheme and no fragment, at most %d characters (such as https://app.example.com/oauth/callback or myapp://callback); got %s", maxCallbackLen, got)
 	case "scope":
 		return fmt.Sprintf("must be a Salesforce OAuth scope such as api, refresh_token, full or openid; got %s%s", got, didYouMean(str, ScopeNames))
@@ -102,6 +108,10 @@ func ruleMessage(tag, param string, value any, kind reflect.Kind, present bool) 
 		return "must be validUntilRevoked, immediatelyExpire, expireIfNotUsedFor:<duration> or expireAfter:<duration> (such as expireAfter:90d); got " + got
 	case "host":
 		return "must be login, test, myDomain or an absolute https URL; got " + got
+	case "offset":
+		return "must be a signed duration from the event's time such as 2m, +10m or -1m (positive: in the future); got " + got
+	case "site":
+		return "must be the https URL of an Experience Cloud site, such as https://acme.my.site.com or https://acme.my.site.com/partners (no query or fragment); got " + got
 	}
 	return fmt.Sprintf("fails the rule %q; got %s", tag, got)
 }

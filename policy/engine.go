@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"context"
+	"errors"
+	"strconv"
 	"time"
 )
 
@@ -19,33 +22,95 @@ type Options struct {
 
 // Evaluate replays the scenario's timeline and predicts Salesforce's answer
 // to each event. The scenario must have passed Decode; it is not modified.
+// It is EvaluateContext without a deadline: an evaluation stopped by a limit
+// still has a result for every event (see EvaluateContext).
 func Evaluate(s *Scenario, opt Options) *Result {
-	res, candidates := evaluate(s, opt)
-	if !opt.NoFixes {
-		addFixes(s, opt, res, candidates)
-	}
-	checkExpectations(s, res)
+	res, _ := EvaluateContext(context.Background(), s, opt)
 	return res
 }
 
-// evaluate replays the timeline and returns, per event, the candidate
-// fixes of the rule that denied it.
-func evaluate(s *Scenario, opt Options) (*Result, [][]Fix) {
-	return evaluateThrough(s, opt, len(s.Events)-1)
+// EvaluateContext is Evaluate within the engine's limits (limits.go) and
+// the context's deadline. When the timeline itself goes past a limit (an
+// admin patch that grows the scenario too far, more work than the budget)
+// it returns a *LimitError, and with it a result whose events from the one
+// that hit the limit on are denied with error "limit_exceeded". When only
+// the fix search runs out of budget or time, the result is complete: the
+// search stops, the affected events say so in their trace, and
+// Result.Limits names the limit. When the context is cancelled it returns
+// the context's error and no result.
+func EvaluateContext(ctx context.Context, s *Scenario, opt Options) (*Result, error) {
+	b := newBudget(ctx)
+	res, candidates, err := evaluateThrough(s, opt, len(s.Events)-1, b)
+	var le *LimitError
+	switch {
+	case errors.As(err, &le):
+		checkExpectations(s, res)
+		return res, le
+	case err != nil:
+		return nil, err
+	}
+	if !opt.NoFixes {
+		addFixes(s, opt, res, candidates, b)
+	}
+	if err := b.stopped(); err != nil && !errors.As(err, &le) {
+		return nil, err // cancelled during the fix search
+	}
+	checkExpectations(s, res)
+	return res, nil
 }
 
 // evaluateThrough replays events 0..last only: what happens after an event
-// cannot change its answer.
-func evaluateThrough(s *Scenario, opt Options, last int) (*Result, [][]Fix) {
+// cannot change its answer. It stops at the first limit; the error is then
+// a *LimitError (or the context's), and the result has every event up to
+// last, those from the stop on marked as limited.
+func evaluateThrough(s *Scenario, opt Options, last int, b *budget) (*Result, [][]Fix, error) {
 	res := &Result{SchemaVersion: 1, EngineVersion: EngineVersion, Results: make([]EventResult, 0, len(s.Events))}
 	candidates := make([][]Fix, len(s.Events))
 	e := newEvaluator(s, opt)
+	e.budget = b
+	stop := func(i int, err error) (*Result, [][]Fix, error) {
+		if le, ok := err.(*LimitError); ok {
+			at := *le // the budget's error is shared; this one gets a path
+			if at.Path == "" {
+				at.Path = "/events/" + strconv.Itoa(i)
+			}
+			limitedResults(res, e, i, last, &at)
+			return res, candidates, &at
+		}
+		return res, candidates, err
+	}
 	for i := 0; i <= last && i < len(s.Events); i++ {
+		if !b.spend(1) {
+			return stop(i, b.stopped())
+		}
 		r := e.event(i)
+		switch {
+		case e.limit != nil:
+			return stop(i, e.limit)
+		case b.stopped() != nil: // ran out within the event (an admin patch)
+			return stop(i, b.stopped())
+		}
 		res.Results = append(res.Results, r.EventResult)
 		candidates[i] = r.candidates
 	}
-	return res, candidates
+	return res, candidates, nil
+}
+
+// limitedResults fills the results of events from..last of an evaluation
+// stopped by le at event from.
+func limitedResults(res *Result, e *evaluator, from, last int, le *LimitError) {
+	res.Limits = append(res.Limits, LimitNote{Limit: le.Limit, Max: le.Max, Message: le.Message})
+	for i := from; i <= last && i < len(e.s.Events); i++ {
+		ev := &e.s.Events[i]
+		r := EventResult{Event: i, ID: ev.ID, Do: ev.Do, At: e.st.now.Format(time.RFC3339), Outcome: Denied, Delivery: DeliverNone,
+			Error: errLimitExceeded, ErrorDescription: le.Message}
+		if i == from {
+			r.Trace = []TraceStep{{Rule: "limit." + le.Limit, Outcome: StepFail, Because: le.Message, Setting: le.Path}}
+		} else {
+			r.Trace = []TraceStep{{Rule: "limit." + le.Limit, Outcome: StepSkip, Because: "not evaluated: the evaluation stopped at event " + strconv.Itoa(from+1) + " (" + le.Limit + ")"}}
+		}
+		res.Results = append(res.Results, r)
+	}
 }
 
 // EvaluateJSON decodes a scenario document and evaluates it.
@@ -54,7 +119,7 @@ func EvaluateJSON(data []byte, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Evaluate(s, opt), nil
+	return EvaluateContext(context.Background(), s, opt)
 }
 
 // startTime is the simulated clock at the first event.
@@ -73,6 +138,10 @@ type evaluator struct {
 	copied bool
 	st     *state
 	quiet  bool // skip rendering responses (fix verification)
+
+	budget   *budget     // the evaluation's work budget; nil: unlimited
+	patchOps int         // patch operations applied so far (maxPatchOpsPerScenario)
+	limit    *LimitError // set when an event went past a limit
 }
 
 func newEvaluator(s *Scenario, opt Options) *evaluator {

@@ -50,7 +50,7 @@ func checkFixes(t testing.TB, s *Scenario, res *Result) int {
 				t.Errorf("%s: malformed fix %+v", where, f)
 				continue
 			}
-			patched, ops, err := applyPatch(doc, f.Patch)
+			patched, ops, _, err := applyPatch(doc, f.Patch)
 			if err != nil {
 				t.Errorf("%s: patch does not apply: %v", where, err)
 				continue

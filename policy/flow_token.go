@@ -9,7 +9,7 @@ var (
 		ruleBlocked, ruleLoginIP, rulePermittedUsers, ruleHighAssurance}
 	passwordRules = []rule{ruleHTTPS, ruleLoginHost, ruleClientKnown, ruleECANoPassword, ruleUsernamePasswordAllowed, ruleClientSecret,
 		ruleUserCredentials, ruleUserActive, ruleInstalled, ruleBlocked, ruleLoginIP, rulePermittedUsers, ruleHighAssurance, ruleScopes}
-	jwtRules = []rule{ruleHTTPS, ruleClientKnown, ruleJWTCertificate, ruleJWTAssertion, ruleJWTAudience, ruleUserActive,
+	jwtRules = []rule{ruleHTTPS, ruleClientKnown, ruleJWTCertificate, ruleJWTAssertion, ruleJWTLifetime, ruleJWTAudience, ruleUserActive,
 		ruleInstalled, ruleBlocked, ruleLoginIP, rulePermittedUsers, ruleJWTApprovedScopes, ruleHighAssurance}
 	clientCredentialRules = []rule{ruleHTTPS, ruleMyDomainOnly, ruleClientKnown, ruleClientCredentialsEnabled, ruleClientSecret,
 		ruleClientCredentialScopes, ruleUserActive, ruleBlocked, ruleHighAssurance}

@@ -133,6 +133,34 @@ func (o *Org) UserID(u *User) string {
 	return GenerateID("005", o.Name+"/"+u.Username)
 }
 
+// Lockout is the org's password policy as the live org applies it: the
+// wrong passwords in a row that lock a user out (0: no limit) and for how
+// long (0: until an admin unlocks).
+func (o *Org) Lockout() (maxAttempts int, period time.Duration) {
+	pp := o.Settings.PasswordPolicy
+	switch pp.MaxInvalidLoginAttempts {
+	case "3":
+		maxAttempts = 3
+	case "5":
+		maxAttempts = 5
+	case "noLimit":
+		maxAttempts = 0
+	default:
+		maxAttempts = 10
+	}
+	switch pp.LockoutPeriod {
+	case "30m":
+		period = 30 * time.Minute
+	case "60m":
+		period = time.Hour
+	case "forever":
+		period = 0
+	default:
+		period = 15 * time.Minute
+	}
+	return maxAttempts, period
+}
+
 // IsActive says whether the user is active.
 func (u *User) IsActive() bool { return u.isActive() }
 
@@ -160,6 +188,12 @@ const (
 	LiveErrInvalidSessionID        = errInvalidSessionID
 	LiveDescSessionExpired         = descSessionExpired
 	LiveDescLoginFailed            = descLoginFailed
+	LiveDescLockedOut              = descLockedOut
+	LiveDescAuthFailure            = descAuthFailure
+	LiveErrInvalidScope            = errInvalidScope
+	LiveDescSessionNotREST         = descSessionNotREST
+	LiveErrAccessDenied            = errAccessDenied
+	LiveDescAccessDenied           = descAccessDenied
 	LiveErrImmediate               = errImmediate
 	LiveDescImmediate              = descImmediate
 	LiveAuthCodeLifetime           = authCodeLifetime

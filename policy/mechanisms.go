@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -75,7 +76,7 @@ func visualforceSession(r *request) {
 }
 
 // soapLogin: SOAP login() with username, password and security token.
-var soapLoginRules = []rule{ruleSoapLoginEnabled, ruleSoapCredentials, ruleSoapUserActive, ruleSoapLoginIP, ruleSoapAPIEnabled, ruleSoapUseAnyAPIAuth}
+var soapLoginRules = []rule{ruleSoapAPIVersion, ruleSoapLoginEnabled, ruleSoapCredentials, ruleSoapUserActive, ruleSoapLoginIP, ruleSoapAPIEnabled, ruleSoapUseAnyAPIAuth}
 
 func soapLogin(r *request) {
 	r.channel = DeliverSoapFault
@@ -89,12 +90,54 @@ func soapLogin(r *request) {
 	r.grantSession(true, "")
 }
 
+// soapLoginLastVersion is the last API version with login() (fact sheet §8:
+// not available in 65.0 and later).
+const soapLoginLastVersion = 64
+
+// The version in the endpoint's URL is checked before the org's settings:
+// an unknown one is refused outright, and login() is gone from API 65.0.
+var ruleSoapAPIVersion = rule{"soap.apiVersion", docSoapLoginCall, func(r *request) verdict {
+	v := r.ev.APIVersion
+	setting := r.eventPath("/apiVersion")
+	if v == "" {
+		return skip("the request names no API version (apiVersion); caplab takes one that has login()")
+	}
+	last := strconv.Itoa(soapLoginLastVersion) + ".0"
+	major, ok := soapAPIMajor(v)
+	if !ok {
+		return r.fail(quote(v)+" is not an API version such as "+last+" (no v prefix)", setting, errUnsupportedAPIVersion, descInvalidAPIVersion,
+			fix(ActorClient, "Call login() at /services/Soap/u/"+last, replace(setting, last)))
+	}
+	if major <= soapLoginLastVersion {
+		return pass("API "+v+" has login() (it is gone from 65.0)", setting)
+	}
+	r.note("soap.apiVersion.unconfirmed", "UNCONFIRMED: the fault's words come from one runtime report (forcedotcom/wsc#363), not the fact sheet", setting, docSoapLogin)
+	return r.fail("login() is not available in API 65.0 and later; the request calls it at "+v, setting,
+		errSoapLoginNotInVersion, strings.Replace(descSoapLoginNotInVersion, "{version}", v, 1),
+		fix(ActorClient, "Call login() with API "+last+" until the integration moves to OAuth (JWT bearer or client credentials)", replace(setting, last)))
+}}
+
+// soapAPIMajor is the major number of an API version such as "64.0".
+func soapAPIMajor(v string) (int, bool) {
+	whole, ok := strings.CutSuffix(v, ".0")
+	if !ok || whole == "" || len(whole) > 3 || whole[0] == '0' {
+		return 0, false
+	}
+	for _, c := range whole {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.Atoi(whole)
+	return n, err == nil
+}
+
 var ruleSoapLoginEnabled = rule{"org.soapApiLogin", docSoapLogin, func(r *request) verdict {
 	on, explicit := r.org.soapLoginEnabled()
 	setting := r.orgPath("/settings/soapApiLogin")
 	if soapRetirement := day(2027, 6, 1); !r.now.Before(soapRetirement) {
 		return r.fail("SOAP login() in API 31.0–64.0 is retired from Summer '27 ("+soapRetirement.Format("2006-01-02")+"), and 65.0+ never had it", setting,
-			"UNSUPPORTED_API_VERSION", "login() is no longer available") // UNCONFIRMED fault wording
+			errUnsupportedAPIVersion, "login() is no longer available") // UNCONFIRMED fault wording
 	}
 	if on {
 		return pass("Enable SOAP API login() is on"+defaultNote(explicit, r.org), setting)
@@ -109,7 +152,7 @@ var ruleSoapCredentials = rule{"user.credentials", docSoapLoginCall, func(r *req
 	if v.deny != nil {
 		v.deny.err, v.deny.desc = errInvalidLogin, descInvalidLogin
 		if r.user != nil && credential(r.ev.Password, r.user.Password) == "correct" && credential(r.ev.SecurityToken, r.user.SecurityToken) == "missing" {
-			v.deny.err = "LOGIN_MUST_USE_SECURITY_TOKEN"
+			v.deny.err, v.deny.desc = errMustUseSecurityToken, descMustUseSecurityToken
 		}
 	}
 	return v

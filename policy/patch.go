@@ -1,58 +1,66 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/caplab/caplab/policy/internal/jsonpatch"
 )
 
-// applyPatch applies RFC 6902 operations one by one. Fixes are written
-// against the scenario's Go shape, where empty arrays and objects are
-// omitted from the JSON; an "add …/-" to a missing array or a "replace" of a
-// missing member is rewritten to the equivalent valid operation, and the
-// rewritten patch is returned so what is offered applies as is.
-//
-// applyOps applies a patch with evanphx/json-patch in the native build
-// (patch_evanphx.go) and with applyJSONPatch in the browser build
-// (patch_js.go).
-func applyPatch(doc []byte, ops []PatchOp) ([]byte, []PatchOp, error) {
-	return applyPatchWith(doc, ops, applyOps)
+// patchLimits are the jsonpatch limits of a patch of n operations on a
+// scenario document.
+func patchLimits(n int) jsonpatch.Limits {
+	return jsonpatch.Limits{MaxOps: n, MaxBytes: maxPatchedScenarioBytes, MaxDepth: maxPatchDepth}
 }
 
-// applyPatchWith is applyPatch with apply for the JSON Patches.
-func applyPatchWith(doc []byte, ops []PatchOp, apply func(doc []byte, ops []PatchOp) ([]byte, error)) ([]byte, []PatchOp, error) {
-	applyOne := func(doc []byte, op PatchOp) ([]byte, error) { return apply(doc, []PatchOp{op}) }
-	if len(ops) > 1 {
-		// Most patches apply as written: one parse of the document.
-		if next, err := apply(doc, ops); err == nil {
-			return next, ops, nil
-		}
+// applyPatch applies RFC 6902 operations one by one to a scenario document,
+// within patchLimits. Fixes are written against the scenario's Go shape,
+// where empty arrays and objects are omitted from the JSON; an "add …/-" to
+// a missing array or a "replace" of a missing member is rewritten to the
+// equivalent valid operation, and the rewritten patch is returned so what
+// is offered applies as is. work is the JSON handled, in bytes, for the
+// work budget. A limit is a *jsonpatch.LimitError, never rewritten around.
+func applyPatch(doc []byte, ops []PatchOp) (patched []byte, applied []PatchOp, work int, err error) {
+	d, err := jsonpatch.Parse(doc, patchLimits(len(ops)))
+	if err != nil {
+		return nil, nil, len(doc), err
 	}
-	out := make([]PatchOp, 0, len(ops))
+	applied, err = applyOps(d, ops)
+	work = len(doc) + d.Work()
+	if err != nil {
+		return nil, nil, work, err
+	}
+	patched, err = d.Bytes()
+	return patched, applied, work + len(patched), err
+}
+
+// applyOps applies ops to d with applyPatch's rewrites.
+func applyOps(d *jsonpatch.Document, ops []PatchOp) ([]PatchOp, error) {
+	var le *jsonpatch.LimitError
+	applied := make([]PatchOp, 0, len(ops))
 	for i, op := range ops {
-		next, err := applyOne(doc, op)
-		if err != nil {
-			alt, ok := rewriteOp(op)
-			if !ok {
-				return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
-			}
-			if next, err = applyOne(doc, alt); err != nil {
-				// A member of an omitted object (an org's "settings", say):
-				// add the object with that member.
-				nested, ok := nestOp(alt)
-				if !ok {
-					return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
+		done := op // as applied, perhaps rewritten
+		err := d.Apply(jsonpatch.Operation(op))
+		if err != nil && !errors.As(err, &le) {
+			if alt, ok := rewriteOp(op); ok {
+				done = alt
+				if err = d.Apply(jsonpatch.Operation(alt)); err != nil && !errors.As(err, &le) {
+					// A member of an omitted object (an org's "settings",
+					// say): add the object with that member.
+					if nested, ok := nestOp(alt); ok {
+						done = nested
+						err = d.Apply(jsonpatch.Operation(nested))
+					}
 				}
-				if next, err = applyOne(doc, nested); err != nil {
-					return nil, nil, fmt.Errorf("operation %d (%s %s): %v", i, op.Op, op.Path, err)
-				}
-				alt = nested
 			}
-			op = alt
 		}
-		doc = next
-		out = append(out, op)
+		if err != nil {
+			return nil, fmt.Errorf("operation %d (%s %s): %w", i, op.Op, op.Path, err)
+		}
+		applied = append(applied, done)
 	}
-	return doc, out, nil
+	return applied, nil
 }
 
 func rewriteOp(op PatchOp) (PatchOp, bool) {

@@ -5,6 +5,9 @@ type Result struct {
 	SchemaVersion int           `json:"schemaVersion"`
 	EngineVersion string        `json:"engineVersion"`
 	Results       []EventResult `json:"results"`
+	// Limits are the engine limits the evaluation hit (limits.go): a
+	// timeline stopped by one, or a fix search cut short.
+	Limits []LimitNote `json:"limits,omitempty"`
 }
 
 // Outcomes of an event and of a trace step.

@@ -25,13 +25,18 @@ var ruleCallback = rule{"app.callbackUrl", docCallback, func(r *request) verdict
 		r.openRedirectChannel()
 		because := "redirect_uri matches callback URL " + strconv.Itoa(i+1) + " exactly"
 		if u, err := url.Parse(got); err == nil && u.Scheme == "http" {
-			because += " (http on localhost is accepted in practice; UNCONFIRMED as a rule)"
+			because += " (http is accepted on a loopback host in practice, UNCONFIRMED as a rule; the live org allows only 127.0.0.1 and [::1] in rfc mode)"
 		}
 		return pass(because, r.appPath("/oauth/callbackUrls/"+strconv.Itoa(i)))
 	}
 	because := "redirect_uri " + got + " matches none of the " + strconv.Itoa(len(r.app.OAuth.CallbackURLs)) + " callback URLs"
 	if near := nearMiss(got, r.app.OAuth.CallbackURLs); near != "" {
 		because += "; nearest is " + near + " (matching is exact)"
+	}
+	if httpCallbackOffLoopback(got) {
+		// Not a fix: Salesforce refuses to register it (fact sheet §10).
+		because += "; an http callback URL off a loopback host cannot be registered (Salesforce requires https or a custom scheme)"
+		return r.fail(because, r.appPath("/oauth/callbackUrls"), errRedirectMismatch, descRedirectMismatch)
 	}
 	return r.fail(because, r.appPath("/oauth/callbackUrls"), errRedirectMismatch, descRedirectMismatch,
 		fix(ActorISVDeveloper, "Add "+got+" to the app's callback URLs", add(r.appPath("/oauth/callbackUrls/-"), got)))

@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // The authorization code must exist, belong to this client, be unused and
 // younger than its lifetime. A second use also revokes what the code issued.
 var ruleCodeValid = rule{"code.valid", docWebServer, func(r *request) verdict {
@@ -46,7 +48,14 @@ var ruleCodeRedirect = rule{"code.redirectUri", docWebServer, func(r *request) v
 		fix(ActorClient, "Send the same redirect_uri as in the authorization request", PatchOp{Op: "remove", Path: r.eventPath("/redirectUri")}))
 }}
 
-// PKCE: a challenge sent at authorize needs the matching verifier now.
+// RFC 7636 §4.1: a code_verifier has 43 to 128 unreserved characters.
+const (
+	minVerifierLen = 43
+	maxVerifierLen = 128
+)
+
+// PKCE: a challenge sent at authorize needs the matching verifier now. A
+// wrong verifier answers invalid_grant at run time (fact sheet §12).
 var ruleCodePKCE = rule{"code.pkce", docWebServer, func(r *request) verdict {
 	c := r.used.code
 	v := r.ev.CodeVerifier
@@ -57,12 +66,19 @@ var ruleCodePKCE = rule{"code.pkce", docWebServer, func(r *request) verdict {
 		return skip("no PKCE challenge was sent at authorize")
 	}
 	sendIt := fix(ActorClient, "Send the code_verifier that matches the challenge", PatchOp{Op: "remove", Path: r.eventPath("/codeVerifier")})
-	switch credential(v, "") {
+	state := credential(v, "")
+	if n := r.ev.CodeVerifierLength; n != 0 && state != "missing" && (n < minVerifierLen || n > maxVerifierLen) {
+		r.note("code.verifierLength", "the code_verifier has "+strconv.Itoa(n)+" characters; RFC 7636 requires 43-128 unreserved characters. Salesforce's check is UNCONFIRMED: caplab accepts it in salesforce mode (the live org refuses it in rfc mode)",
+			r.eventPath("/codeVerifierLength"), docWebServer)
+	}
+	switch state {
 	case "missing":
 		return r.fail("a code challenge was sent at authorize but the token request has no code_verifier", r.eventPath("/codeVerifier"),
 			errInvalidGrant, descInvalidCodeVerifier, sendIt)
 	case "wrong":
-		return r.fail("the code_verifier does not match the challenge", r.eventPath("/codeVerifier"), errInvalidRequest, descInvalidCodeVerifier, sendIt)
+		r.note("code.verifierError", "clients receive invalid_grant for a wrong code_verifier at run time (salesforce.stackexchange.com/questions/330168; Salesforce support in n8n-io/n8n#32421); the API v47 web server flow page says invalid_request (fact sheet §1.4 vs §12)",
+			r.eventPath("/codeVerifier"), docWebServer)
+		return r.fail("the code_verifier does not match the challenge", r.eventPath("/codeVerifier"), errInvalidGrant, descInvalidCodeVerifier, sendIt)
 	}
 	return pass("code_verifier matches the S256 challenge", r.eventPath("/codeVerifier"))
 }}

@@ -24,7 +24,14 @@ func rc(name, step string, w want, s *Scenario) ruleCase {
 func (c ruleCase) event(n int) ruleCase { c.n = n; return c }
 
 // then adds checks on the whole result.
-func (c ruleCase) then(f func(t *testing.T, res *Result)) ruleCase { c.also = f; return c }
+func (c ruleCase) then(fs ...func(t *testing.T, res *Result)) ruleCase {
+	c.also = func(t *testing.T, res *Result) {
+		for _, f := range fs {
+			f(t, res)
+		}
+	}
+	return c
+}
 
 // ruleTable is the table of one rule, by its name in the trace.
 type ruleTable struct {
@@ -62,8 +69,10 @@ var ruleTables = []ruleTable{
 	{"refresh.valid", casesRefreshValid},
 	{"jwt.certificate", casesJWTCertificate},
 	{"jwt.assertion", casesJWTAssertion},
+	{"jwt.lifetime", casesJWTLifetime},
 	{"jwt.audience", casesJWTAudience},
 	{"jwt.approvedScopes", casesJWTApprovedScopes},
+	{"soap.apiVersion", casesSoapAPIVersion},
 	{"org.soapApiLogin", casesSoapLogin},
 	{"user.apiEnabled", casesSoapAPIEnabled},
 	{"user.useAnyApiAuth", casesUseAnyAPIAuth},
@@ -156,6 +165,7 @@ const (
 	dLoginFailed  = "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
 	dInsuffPrivs  = "You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary."
 	dInvalidLogin = "Invalid username, password, security token; or user locked out."
+	dMustUseToken = dInvalidLogin + " Are you at a new location? When accessing Salesforce--either via a desktop client or the API--from outside of your company’s trusted networks, you must add a security token to your password to log in. To get your new security token, log in to Salesforce. From your personal settings, enter Reset My Security Token in the Quick Find box, then select Reset My Security Token."
 	errorPageURL  = "https://acme.my.salesforce.com/setup/secur/RemoteAccessErrorPage.apexp?"
 )
 
@@ -337,6 +347,10 @@ func casesCallbackURL() []ruleCase {
 		rc("second callback URL", StepPass, okRedirect, scen(evs(webServer(redirect("myapp://oauth/done"))), second)).
 			then(locationHasPrefix(1, "myapp://oauth/done?code=")),
 		rc("omitted: the first callback URL", StepPass, okRedirect, scen(evs(webServer(noRedirect())))),
+		rc("http on localhost, registered", StepPass, okRedirect,
+			scen(evs(webServer(redirect("http://localhost:1717/OauthRedirect"))),
+				withApp(func(a *App) { a.OAuth.CallbackURLs = []string{"http://localhost:1717/OauthRedirect"} }))).
+			then(noteSays(1, "app.callbackUrl", "UNCONFIRMED")),
 		c("trailing slash", tCallback+"/"),
 		c("path case", "https://app.acme.test/CB"),
 		c("host case", "https://APP.acme.test/cb"),
@@ -466,8 +480,12 @@ func casesCredentials() []ruleCase {
 		rc("user without a password", StepFail, fail, scen(pw(), allowPassword(), withUser(func(u *User) { u.HasPassword = ptr(false) }))),
 		rc("SOAP login()", StepPass, okSession, scen(evs(soapLoginEv(password(tPassword), secToken(tToken))))),
 		rc("SOAP login(): wrong password", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin), scen(evs(soapLoginEv(password("wrong"))))),
-		rc("SOAP login(): security token missing", StepFail, soapErr("LOGIN_MUST_USE_SECURITY_TOKEN", dInvalidLogin),
+		rc("SOAP login(): security token missing", StepFail, soapErr("LOGIN_MUST_USE_SECURITY_TOKEN", dMustUseToken),
 			scen(evs(soapLoginEv(secToken("missing"))))),
+		rc("SOAP login(): security token missing from an untrusted IP", StepFail, soapErr("LOGIN_MUST_USE_SECURITY_TOKEN", dMustUseToken),
+			scen(evs(soapLoginEv(secToken("missing"), from(tOutside))), ipRanges(tRange))),
+		rc("SOAP login(): no security token needed from a trusted IP", StepPass, okSession,
+			scen(evs(soapLoginEv(secToken("missing"), from(tInside))), ipRanges(tRange))),
 	}
 }
 
@@ -703,7 +721,19 @@ func casesCodePKCE() []ruleCase {
 	return []ruleCase{
 		rc("verifier matches", StepPass, okJSON, scen(flow(true, "correct"))),
 		rc("verifier missing", StepFail, jsonErr("invalid_grant", "invalid code verifier"), scen(flow(true, "missing"))),
-		rc("verifier wrong", StepFail, jsonErr("invalid_request", "invalid code verifier"), scen(flow(true, "wrong"))),
+		// Fact sheet §12: clients receive invalid_grant; the trace names the
+		// older invalid_request of the API v47 page.
+		rc("verifier wrong", StepFail, jsonErr("invalid_grant", "invalid code verifier"), scen(flow(true, "wrong"))).
+			then(noteSays(2, "code.verifierError", "invalid_request")),
+		rc("1-character verifier that matches: accepted, with a note", StepPass, okJSON,
+			scen(evs(webServer(id("a1"), pkce(true)), codeGrant(use("a1"), verifierLength(1))))).
+			then(noteSays(2, "code.verifierLength", "RFC 7636 requires 43-128")),
+		rc("129-character verifier that does not match", StepFail, jsonErr("invalid_grant", "invalid code verifier"),
+			scen(evs(webServer(id("a1"), pkce(true)), codeGrant(use("a1"), verifier("wrong"), verifierLength(129))))).
+			then(noteSays(2, "code.verifierLength", "129 characters")),
+		rc("43-character verifier: no note", StepPass, okJSON,
+			scen(evs(webServer(id("a1"), pkce(true)), codeGrant(use("a1"), verifierLength(43))))).
+			then(noNote(2, "code.verifierLength")),
 		rc("no challenge, no verifier", StepSkip, okJSON, scen(flow(false, ""))),
 		rc("verifier without a challenge is ignored", StepInfo, okJSON, scen(flow(false, "someVerifier"))),
 	}
@@ -783,7 +813,78 @@ func casesJWTAssertion() []ruleCase {
 		rc("valid", StepPass, okJSON, j("valid")),
 		rc("omitted means valid", StepPass, okJSON, j("")),
 		rc("bad signature", StepFail, bad, j("badSignature")),
-		rc("expired", StepFail, bad, j("expired")),
+		rc("expired: the signature still verifies", StepPass, jsonErr("invalid_grant", "expired authorization code"), j("expired")),
+	}
+}
+
+func casesJWTLifetime() []ruleCase {
+	expired := jsonErr("invalid_grant", "expired authorization code")
+	notYet := jsonErr("invalid_grant", "invalid assertion")
+	const resign = "Sign a fresh assertion (exp within 3 minutes) with the key matching the app's certificate"
+	j := func(o ...eopt) *Scenario { return scen(evs(jwtGrant(o...)), certificate(), approved()) }
+	return []ruleCase{
+		rc("no time claims given", StepPass, okJSON, j()),
+		rc("exp 2m ahead", StepPass, okJSON, j(expOffset("2m"))),
+		rc("exp exactly 3m ahead", StepPass, okJSON, j(expOffset("3m"))),
+		// Salesforce's own CLI signs exp = Date.now()+300 (milliseconds as
+		// seconds) and is accepted: caplab accepts a far exp with a note.
+		rc("exp ten years ahead: accepted with a note", StepInfo, okJSON, j(expOffset("3650d"))).
+			then(noteSays(1, "jwt.lifetime", "@salesforce/core")),
+		// Fact sheet §12: expiry is "expired authorization code", not "invalid assertion".
+		rc("assertion expired", StepFail, expired, j(assertion("expired"))).then(noteSays(1, "jwt.lifetime", "§12")),
+		rc("exp passed 1m ago", StepFail, expired, j(expOffset("-1m"))).then(offersFix(1, ActorClient, resign)),
+		rc("exp is now", StepFail, expired, j(expOffset("0s"))),
+		rc("nbf 5m in the future", StepFail, notYet, j(nbfOffset("+5m"))).then(noteSays(1, "jwt.lifetime", "UNCONFIRMED"), offersFix(1, ActorClient, resign)),
+		rc("nbf 30s ahead: within clock skew", StepPass, okJSON, j(nbfOffset("30s"))),
+		rc("nbf in the past", StepPass, okJSON, j(nbfOffset("-1m"))),
+		rc("iat 10m in the future", StepFail, notYet, j(iatOffset("10m"))),
+		rc("iat now", StepPass, okJSON, j(iatOffset("0s"))),
+		rc("replayed: accepted, with a note", StepPass, okJSON, j(withEvent(func(e *Event) { e.AssertionReplayed = true }))).
+			then(noteSays(1, "jwt.replay", "UNCONFIRMED")),
+		rc("expired before the other claims are read", StepFail, expired, j(expOffset("-5m"), nbfOffset("10m"))).then(offersFix(1, ActorClient, resign)),
+	}
+}
+
+func expOffset(d string) eopt { return func(e *Event) { e.AssertionExpiresIn = d } }
+func nbfOffset(d string) eopt { return func(e *Event) { e.AssertionNotBefore = d } }
+func iatOffset(d string) eopt { return func(e *Event) { e.AssertionIssuedAt = d } }
+func verifierLength(n int) eopt {
+	return func(e *Event) { e.CodeVerifierLength = n }
+}
+
+// noteSays checks that event n (1-based) has a trace step of rule whose
+// reason contains text.
+func noteSays(n int, rule, text string) func(t *testing.T, res *Result) {
+	return func(t *testing.T, res *Result) {
+		t.Helper()
+		got := res.Results[n-1]
+		for _, s := range got.Trace {
+			if s.Rule == rule && strings.Contains(s.Because, text) {
+				return
+			}
+		}
+		t.Errorf("event %d: no %s step saying %q\n%s", n, rule, text, traceText(got))
+	}
+}
+
+// offersFix checks that event n (1-based) offers a fix by actor with this
+// summary (fixes are verified before they are offered).
+func offersFix(n int, actor, summary string) func(t *testing.T, res *Result) {
+	return func(t *testing.T, res *Result) {
+		t.Helper()
+		if !slices.ContainsFunc(res.Results[n-1].Fixes, func(f Fix) bool { return f.Actor == actor && f.Summary == summary }) {
+			t.Errorf("event %d: fix %s %q not offered; got %+v", n, actor, summary, res.Results[n-1].Fixes)
+		}
+	}
+}
+
+// noNote checks that event n (1-based) has no trace step of rule.
+func noNote(n int, rule string) func(t *testing.T, res *Result) {
+	return func(t *testing.T, res *Result) {
+		t.Helper()
+		if s := stepOf(res.Results[n-1], rule); s != "" {
+			t.Errorf("event %d: unexpected %s step (%s)\n%s", n, rule, s, traceText(res.Results[n-1]))
+		}
 	}
 }
 
@@ -792,14 +893,27 @@ func casesJWTAudience() []ruleCase {
 	j := func(a string, o ...sopt) *Scenario {
 		return scen(evs(jwtGrant(aud(a))), append([]sopt{certificate(), approved()}, o...)...)
 	}
+	sites := withOrg(func(o *Org) {
+		o.ExperienceSites = []string{"https://acme.my.site.com", "https://acme.my.site.com/partners/"}
+	})
 	return []ruleCase{
-		rc("omitted", StepPass, okJSON, j("")),
+		rc("omitted: the right one", StepPass, okJSON, j("")),
+		rc("correct", StepPass, okJSON, j("correct")),
+		rc("correct for a sandbox", StepPass, okJSON, j("correct", sandbox())),
+		rc("no aud claim", StepFail, bad, j("missing")).then(offersFix(1, ActorClient, "Set the assertion's aud to https://login.salesforce.com")),
 		rc("login", StepPass, okJSON, j("https://login.salesforce.com")),
 		rc("login with a trailing slash", StepPass, okJSON, j("https://login.salesforce.com/")),
 		rc("test for a production org", StepFail, bad, j("https://test.salesforce.com")),
 		rc("sandbox: test", StepPass, okJSON, j("https://test.salesforce.com", sandbox())),
+		rc("scratch org: test", StepPass, okJSON, j("https://test.salesforce.com", withOrg(func(o *Org) { o.Type = "scratch" }))),
 		rc("sandbox: login", StepFail, bad, j("https://login.salesforce.com", sandbox())),
-		rc("Experience Cloud site", StepPass, okJSON, j("https://acme.my.site.com")),
+		rc("Experience Cloud site the org declares", StepPass, okJSON, j("https://acme.my.site.com/", sites)),
+		rc("declared site with a path prefix", StepPass, okJSON, j("https://acme.my.site.com/partners", sites)),
+		rc("another path on a declared site", StepFail, bad, j("https://acme.my.site.com/other", sites)),
+		rc("my.site.com host the org does not declare", StepFail, bad, j("https://acme.my.site.com")).
+			then(noteSays(1, "jwt.audience", "experienceSites")),
+		rc("force.com host", StepFail, bad, j("https://evil.force.com", sites)),
+		rc("unrelated URL", StepFail, bad, j("https://evil.example")),
 		// UNCONFIRMED (fact sheet item 15): caplab follows the official list.
 		rc("My Domain is not on the official list", StepFail, bad, j("https://acme.my.salesforce.com")),
 	}
@@ -818,7 +932,7 @@ func casesJWTApprovedScopes() []ruleCase {
 }
 
 func casesSoapLogin() []ruleCase {
-	off := soapErr("INVALID_OPERATION", "SOAP API login() is disabled in this org")
+	off := soapErr("INVALID_OPERATION", "SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().")
 	return []ruleCase{
 		rc("org created 2025-10-10: on by default", StepPass, okSession, scen(evs(soapLoginEv()), created("2025-10-10"))),
 		rc("org created 2025-10-11: off by default", StepFail, off, scen(evs(soapLoginEv()), created("2025-10-11"))),
@@ -829,6 +943,32 @@ func casesSoapLogin() []ruleCase {
 		rc("1s before 2027-06-01", StepPass, okSession, scen(evs(soapLoginEv()), at("2027-05-31T23:59:59Z"))),
 		rc("retired from 2027-06-01", StepFail, soapErr("UNSUPPORTED_API_VERSION", "login() is no longer available"),
 			scen(evs(soapLoginEv()), at("2027-06-01T00:00:00Z"))),
+	}
+}
+
+func casesSoapAPIVersion() []ruleCase {
+	version := func(v string) eopt { return func(e *Event) { e.APIVersion = v } }
+	gone := func(v string) want {
+		return soapErr("INVALID_OPERATION", "The SOAP Login operation is not available in the API version specified ("+v+"). Refer to the documentation for supported versions.")
+	}
+	invalid := soapErr("UNSUPPORTED_API_VERSION", "Invalid Api version specified on URL")
+	disabled := withOrg(func(o *Org) { o.Settings.SoapAPILogin = ptr(false) })
+	return []ruleCase{
+		rc("no version named", StepSkip, okSession, scen(evs(soapLoginEv()))),
+		rc("64.0", StepPass, okSession, scen(evs(soapLoginEv(version("64.0"))))),
+		rc("31.0", StepPass, okSession, scen(evs(soapLoginEv(version("31.0"))))),
+		rc("65.0", StepFail, gone("65.0"), scen(evs(soapLoginEv(version("65.0"))))),
+		rc("66.0", StepFail, gone("66.0"), scen(evs(soapLoginEv(version("66.0"))))),
+		rc("65.0 before the org's switch is looked at", StepFail, gone("65.0"), scen(evs(soapLoginEv(version("65.0"))), disabled)),
+		rc("64.0 in an org with login() off: the org's fault", StepPass, soapErr("INVALID_OPERATION",
+			"SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login()."),
+			scen(evs(soapLoginEv(version("64.0"))), disabled)),
+		rc("v prefix", StepFail, invalid, scen(evs(soapLoginEv(version("v64.0"))))),
+		rc("no minor part", StepFail, invalid, scen(evs(soapLoginEv(version("64"))))),
+		rc("minor part not 0", StepFail, invalid, scen(evs(soapLoginEv(version("64.1"))))),
+		rc("leading zero", StepFail, invalid, scen(evs(soapLoginEv(version("064.0"))))),
+		rc("sign", StepFail, invalid, scen(evs(soapLoginEv(version("+64.0"))))),
+		rc("four digits", StepFail, invalid, scen(evs(soapLoginEv(version("1000.0"))))),
 	}
 }
 

@@ -25,19 +25,33 @@ type Org struct {
 	PermissionSets []PermissionSet `json:"permissionSets,omitempty" validate:"max=50,dive"`
 	Users          []User          `json:"users,omitempty" validate:"max=100,dive"`
 	InstalledApps  []InstalledApp  `json:"installedApps,omitempty" validate:"max=20,dive"`
+
+	// ExperienceSites are the org's Experience Cloud site URLs: a JWT
+	// bearer assertion may name one as its aud.
+	ExperienceSites []string `json:"experienceSites,omitempty" validate:"max=20,dive,site"`
 }
 
 // OrgSettings are Setup → OAuth and OpenID Connect Settings, Session
 // Settings and User Interface switches. Nil means "the default for the org's
 // creation date".
 type OrgSettings struct {
-	AllowUsernamePasswordFlows     *bool  `json:"allowUsernamePasswordFlows,omitempty"`
-	AllowUserAgentFlows            *bool  `json:"allowUserAgentFlows,omitempty"`
-	RequirePkce                    *bool  `json:"requirePkce,omitempty"`
-	APIAccessControl               *bool  `json:"apiAccessControl,omitempty"`
-	SoapAPILogin                   *bool  `json:"soapApiLogin,omitempty"`
-	SoapLoginRequiresUseAnyAPIAuth *bool  `json:"soapLoginRequiresUseAnyApiAuth,omitempty"`
-	SessionTimeout                 string `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+	AllowUsernamePasswordFlows     *bool          `json:"allowUsernamePasswordFlows,omitempty"`
+	AllowUserAgentFlows            *bool          `json:"allowUserAgentFlows,omitempty"`
+	RequirePkce                    *bool          `json:"requirePkce,omitempty"`
+	APIAccessControl               *bool          `json:"apiAccessControl,omitempty"`
+	SoapAPILogin                   *bool          `json:"soapApiLogin,omitempty"`
+	SoapLoginRequiresUseAnyAPIAuth *bool          `json:"soapLoginRequiresUseAnyApiAuth,omitempty"`
+	SessionTimeout                 string         `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+	PasswordPolicy                 PasswordPolicy `json:"passwordPolicy,omitzero"`
+}
+
+// PasswordPolicy is Setup → Password Policies, the lockout part: after
+// MaxInvalidLoginAttempts wrong passwords in a row (3, 5, 10 or noLimit;
+// default 10) the user is locked out for LockoutPeriod (15m, 30m, 60m or
+// forever, which lasts until an admin unlocks; default 15m).
+type PasswordPolicy struct {
+	MaxInvalidLoginAttempts string `json:"maxInvalidLoginAttempts,omitempty" validate:"omitempty,oneof=3 5 10 noLimit"`
+	LockoutPeriod           string `json:"lockoutPeriod,omitempty" validate:"omitempty,oneof=15m 30m 60m forever"`
 }
 
 // Profile carries permissions, login IP ranges and Connected App Access.
@@ -74,6 +88,13 @@ type User struct {
 	Password       string   `json:"password,omitempty" validate:"max=200"`
 	SecurityToken  string   `json:"securityToken,omitempty" validate:"max=200"`
 	ApprovedApps   []string `json:"approvedApps,omitempty" validate:"max=50,dive,required"`
+
+	// FirstName and LastName are the user's names as the live org's User
+	// records, identity URL and userinfo show them (Salesforce's limits:
+	// 40 and 80 characters); without a last name the username's local part
+	// stands in.
+	FirstName string `json:"firstName,omitempty" validate:"max=40"`
+	LastName  string `json:"lastName,omitempty" validate:"max=80"`
 }
 
 // InstalledApp is a connected app installed in an org, with the policies
@@ -164,6 +185,26 @@ type Event struct {
 	IncludeSessionID    *bool     `json:"includeSessionId,omitempty"`
 	Context             string    `json:"context,omitempty" validate:"omitempty,oneof=visualforce lightning"`
 	Expect              *Expect   `json:"expect,omitempty"`
+
+	// Aud (above) is the JWT bearer assertion's aud: omitted or "correct"
+	// for the login host of the org's type, "missing" for no aud claim,
+	// else the URL sent. The assertion's time claims are offsets from the
+	// event's time, positive in the future: exp (omitted: within 3
+	// minutes), nbf and iat (omitted: absent or not in the future).
+	// AssertionReplayed: the same assertion (jti) was presented before.
+	AssertionExpiresIn string `json:"assertionExpiresIn,omitempty" validate:"omitempty,offset"`
+	AssertionNotBefore string `json:"assertionNotBefore,omitempty" validate:"omitempty,offset"`
+	AssertionIssuedAt  string `json:"assertionIssuedAt,omitempty" validate:"omitempty,offset"`
+	AssertionReplayed  bool   `json:"assertionReplayed,omitempty"`
+
+	// CodeVerifierLength is the code_verifier's length in characters when
+	// it is not 43-128 (0: a well-formed verifier).
+	CodeVerifierLength int `json:"codeVerifierLength,omitempty" validate:"min=0,max=65536"`
+
+	// APIVersion is the SOAP API version a soapLogin calls (the {version}
+	// of /services/Soap/u/{version}), such as "64.0"; omitted: a version
+	// that has login(). The soap.apiVersion rule judges its form.
+	APIVersion string `json:"apiVersion,omitempty" validate:"max=16"`
 }
 
 // PatchOp is one RFC 6902 JSON Patch operation.

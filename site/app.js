@@ -131,7 +131,7 @@ function findFixes(token, text) {
   if (token !== fixToken) return; // evaluated again since
   const resp = call('fixes', { scenario: text });
   state.fixesPending = false;
-  if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) state.result.results[f.event].fixes = f.fixes;
+  if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) Object.assign(state.result.results[f.event], { fixes: f.fixes, fixLimit: f.limit });
   renderDetail($('#detail'), state.result.results[state.selected], state.scenario);
   document.body.dataset.fixesGen = String(state.gen);
 }
@@ -346,8 +346,10 @@ function responseCard(r) {
 function fixesCard(r) {
   if (state.fixesPending) return card('Verified fixes', h('p', { class: 'muted' }, 'Looking for the smallest changes that make this event succeed…'));
   const fixes = r.fixes || [];
-  if (!fixes.length) return card('Fixes', h('p', { class: 'muted' }, 'No single verified change makes this event succeed.'));
-  return card('Verified fixes', h('p', { class: 'muted small' }, 'Each was checked: applying it and re-evaluating grants this event.'),
+  // The engine's work budget can stop the search (limit names which limit).
+  const stopped = r.fixLimit ? h('p', { class: 'muted small fix-limit' }, `Fix search stopped early (${r.fixLimit.limit}): ${r.fixLimit.message}`) : null;
+  if (!fixes.length) return card('Fixes', stopped || h('p', { class: 'muted' }, 'No single verified change makes this event succeed.'));
+  return card('Verified fixes', stopped, h('p', { class: 'muted small' }, 'Each was checked: applying it and re-evaluating grants this event.'),
     h('ol', { class: 'fixes' }, fixes.map((f, i) => h('li', { class: 'fix' },
       h('div', { class: 'fix-main' }, h('span', { class: 'chip actor' }, ACTORS[f.actor] || f.actor), h('span', { class: 'fix-summary' }, f.summary)),
       h('details', { class: 'patch' }, h('summary', {}, 'JSON Patch'), h('pre', {}, JSON.stringify(f.patch, null, 2))),

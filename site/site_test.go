@@ -31,6 +31,7 @@ import (
 	"github.com/caplab/caplab/lambda/httpapi"
 	"github.com/caplab/caplab/lambda/store/memstore"
 	"github.com/caplab/caplab/policy"
+	"github.com/caplab/caplab/site"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -126,15 +127,16 @@ type fakeAPI struct {
 	stored map[string][]byte
 }
 
-// staticSite serves the site directory with the freshly built engine.
+// staticSite serves the site directory with the freshly built engine,
+// through site.Handler as caplab serve does, so every page runs under its
+// Content-Security-Policy.
 func staticSite() http.Handler {
 	mux := http.NewServeMux()
+	built := site.Handler(wasmDir)
 	for _, name := range []string{"main.wasm", "wasm_exec.js"} {
-		mux.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) {
-			http.ServeFile(w, r, filepath.Join(wasmDir, name))
-		})
+		mux.Handle("/"+name, built)
 	}
-	mux.Handle("/", http.FileServer(http.Dir(siteDir)))
+	mux.Handle("/", site.Handler(siteDir))
 	return mux
 }
 
@@ -143,7 +145,8 @@ func staticSite() http.Handler {
 // /s/{id} like caplab serve.
 func newServer(t testing.TB, api bool) *httptest.Server {
 	mux := http.NewServeMux()
-	mux.Handle("/", staticSite())
+	static := staticSite()
+	mux.Handle("/", static)
 	if api {
 		fa := &fakeAPI{stored: map[string][]byte{}}
 		mux.HandleFunc("POST /api/scenarios", func(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +177,9 @@ func newServer(t testing.TB, api bool) *httptest.Server {
 			w.Write(b)
 		})
 		mux.HandleFunc("GET /s/{id}", func(w http.ResponseWriter, r *http.Request) {
-			http.ServeFile(w, r, filepath.Join(siteDir, "index.html"))
+			r2 := r.Clone(r.Context()) // as httpapi's serveIndex
+			r2.URL.Path = "/"
+			static.ServeHTTP(w, r2)
 		})
 	}
 	return startServer(t, listen(t), mux)

@@ -26,7 +26,8 @@ Usage:
   caplab import-metadata FILE.connectedApp-meta.xml [--name NAME]
   caplab install-url --my-domain DOMAIN --app-id 0Ci... --org-id 00D...
   caplab id18 ID...
-  caplab serve [--addr 127.0.0.1:8080] [--data .caplab] [--site site]
+  caplab serve [--addr 127.0.0.1:8080] [--data .caplab] [--site site] [--org-ports 8100-8999]
+  caplab org FILE [--addr 127.0.0.1:9000] [--mode salesforce|rfc] [--preset NAME]
 
 FILE may be - for standard input.
 `
@@ -67,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.id18(rest)
 	case "serve":
 		return serveCmd(rest)
+	case "org":
+		return c.org(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/lambda/store/boltstore"
 	"github.com/caplab/caplab/lambda/store/memstore"
+	"github.com/caplab/caplab/site"
 )
 
 // serveCmd is `caplab serve`: the playground, share links, evaluation and
@@ -34,7 +36,23 @@ func serveCmd(args []string) int {
 	site := fs.String("site", "site", "directory of the playground's static files")
 	baseURL := fs.String("base-url", "", "public base URL for issuers and share links (default http://ADDR)")
 	storeKind := fs.String("store", "bolt", "bolt (durable, a file in --data) or memory (lost on exit; for benchmarks and throwaway runs)")
+	orgPorts := fs.String("org-ports", defaultOrgPorts, "port range LO-HI giving each live org its own origin on the --addr host, or \"off\" (live orgs only at /o/{id})")
+	orgDomain := fs.String("org-domain", "", "serve each live org at {id}.DOMAIN instead (a wildcard DNS name pointing here); turns --org-ports off")
+	shareTTL := fs.Duration("share-ttl", store.DefaultRetention.ShareIdle, "delete a share and its live org after this long without use")
+	grantTTL := fs.Duration("grant-retention", store.DefaultRetention.Grant, "delete a grant and its tokens this long after it was made")
 	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	var lo, hi int
+	if *orgPorts != "off" && *orgDomain == "" {
+		var err error
+		if lo, hi, err = parsePortRange(*orgPorts); err != nil {
+			fmt.Fprintln(os.Stderr, "caplab serve:", err)
+			return exitUsage
+		}
+	}
+	if *shareTTL <= 0 || *grantTTL <= 0 {
+		fmt.Fprintln(os.Stderr, "caplab serve: --share-ttl and --grant-retention must be positive durations, like 2160h")
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
@@ -51,7 +69,8 @@ func serveCmd(args []string) int {
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitFail
 	}
-	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log, memory: *storeKind == "memory"})
+	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log, memory: *storeKind == "memory",
+		orgPortLo: lo, orgPortHi: hi, orgDomain: *orgDomain, retention: store.Retention{ShareIdle: *shareTTL, Grant: *grantTTL}})
 	if err != nil {
 		ln.Close()
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
@@ -79,7 +98,17 @@ type serveConfig struct {
 	data, site, baseURL, addr string
 	log                       *slog.Logger
 	memory                    bool // in-memory store instead of bbolt
+	orgPortLo, orgPortHi      int  // a port per live org (0: none, /o/{id} only)
+	orgDomain                 string
+	retention                 store.Retention // zero: store.DefaultRetention
 }
+
+// defaultOrgPorts is where `caplab serve` gives live orgs their origins:
+// next to the default 8080, clear of the usual development ports.
+const defaultOrgPorts = "8100-8999"
+
+// pruneEvery is how often the embedded store deletes expired records.
+const pruneEvery = time.Hour
 
 // liveStore is what the server keeps state in: the live org's store and
 // the relay's.
@@ -125,22 +154,102 @@ func newServer(c serveConfig) (*http.Server, func(), error) {
 	if base == "" {
 		base = "http://" + c.addr
 	}
-	cfg := httpapi.Config{BaseURL: base, SigningKey: key, CookieKey: cookieKey, Logger: c.log}
+	retention := c.retention
+	if retention == (store.Retention{}) {
+		retention = store.DefaultRetention
+	}
+	cfg := httpapi.Config{BaseURL: base, OrgDomain: c.orgDomain, SigningKey: key, CookieKey: cookieKey, Logger: c.log, Retention: retention}
+	var orgs *orgListeners
+	if c.orgPortLo > 0 {
+		host, _, _ := net.SplitHostPort(c.addr)
+		registry := filepath.Join(c.data, "org-ports.json")
+		if c.memory {
+			registry = ""
+		}
+		if orgs, err = newOrgListeners(host, base, c.orgPortLo, c.orgPortHi, registry, c.log); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		cfg.AssignOrigin = orgs.assign
+	}
 	if c.site != "" {
-		cfg.Site = http.FileServer(http.Dir(c.site))
+		cfg.Site = site.Handler(c.site)
 	}
 	adminKey, err := relayAdminKey(c.data)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
+	api := httpapi.NewServer(cfg, st)
 	mux := http.NewServeMux()
 	mux.Handle("/relay/", relay.New(relay.Config{AdminKey: adminKey, CallbackURL: base + relay.PathCallback, Logger: c.log}, st))
-	mux.Handle("/", httpapi.New(cfg, st))
+	mux.Handle("/", api)
 	h := httpapi.LogRequests(c.log, mux)
 	srv := &http.Server{Addr: c.addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	return srv, func() { st.Close() }, nil
+	exists := func(orgID string) bool {
+		_, err := st.GetLiveOrg(context.Background(), orgID)
+		return err == nil
+	}
+	if orgs != nil {
+		orgs.handler = func(orgID, origin string) http.Handler {
+			return httpapi.LogRequests(c.log, api.OrgHandler(orgID, origin))
+		}
+		if err := orgs.restore(exists); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	}
+	stopPruning := startPruning(st, retention, c.log, func() {
+		if orgs != nil {
+			if err := orgs.drop(exists); err != nil {
+				c.log.Warn("saving the live org ports", "err", err)
+			}
+		}
+	})
+	return srv, func() {
+		stopPruning()
+		if orgs != nil {
+			orgs.close()
+		}
+		st.Close()
+	}, nil
+}
+
+// startPruning deletes expired records every pruneEvery (and once at
+// start), then runs after (which closes the listeners of deleted live
+// orgs). It returns the function that stops it.
+func startPruning(st liveStore, r store.Retention, log *slog.Logger, after func()) func() {
+	p, ok := st.(store.Pruner)
+	if !ok {
+		return func() {}
+	}
+	done := make(chan struct{})
+	prune := func() {
+		n, err := p.Prune(context.Background(), time.Now(), r)
+		if err != nil {
+			log.Warn("pruning expired records", "err", err)
+			return
+		}
+		if n > 0 {
+			log.Info("pruned expired records", "deleted", n)
+		}
+		after()
+	}
+	go func() {
+		prune()
+		t := time.NewTicker(pruneEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				prune()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return sync.OnceFunc(func() { close(done) })
 }
 
 // relayAdminKey is the relay admin API's key: $CAPLAB_RELAY_ADMIN_KEY, else

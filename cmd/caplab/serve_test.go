@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,11 +59,11 @@ func TestServe(t *testing.T) {
 	var share struct{ ID, Issuer string }
 	json.NewDecoder(resp.Body).Decode(&share)
 	resp.Body.Close()
-	if resp.StatusCode != 201 || share.Issuer != base+"/o/"+share.ID {
+	if resp.StatusCode != 201 || !strings.HasPrefix(share.Issuer, base+"/o/") || strings.Contains(share.Issuer, share.ID) {
 		t.Fatalf("share: %d %+v", resp.StatusCode, share)
 	}
-	kid := func(base, id string) string {
-		resp, err := http.Get(base + "/o/" + id + "/id/keys")
+	kid := func(issuer string) string {
+		resp, err := http.Get(issuer + "/id/keys")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,12 +75,12 @@ func TestServe(t *testing.T) {
 		}
 		return jwks.Keys[0].Kid
 	}
-	if kid(base, share.ID) == "" {
+	if kid(share.Issuer) == "" {
 		t.Fatal("no kid")
 	}
 	// The query (which may carry codes) is never logged.
-	http.Get(base + "/o/" + share.ID + "/services/oauth2/authorize?code=SECRETCODE&state=x")
-	if !strings.Contains(logs.String(), "path=/o/"+share.ID+"/services/oauth2/authorize") || strings.Contains(logs.String(), "SECRETCODE") {
+	http.Get(share.Issuer + "/services/oauth2/authorize?code=SECRETCODE&state=x")
+	if !strings.Contains(logs.String(), "path="+strings.TrimPrefix(share.Issuer, base)+"/services/oauth2/authorize") || strings.Contains(logs.String(), "SECRETCODE") {
 		t.Fatalf("logs:\n%s", logs.String())
 	}
 	if !strings.Contains(logs.String(), "status=") || !strings.Contains(logs.String(), "duration=") {
@@ -105,17 +107,17 @@ func TestServeRestartKeepsState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var share struct{ ID string }
+	var share struct{ ID, Issuer string }
 	json.NewDecoder(resp.Body).Decode(&share)
 	resp.Body.Close()
-	keys1, _ := http.Get(base + "/o/" + share.ID + "/id/keys")
+	keys1, _ := http.Get(share.Issuer + "/id/keys")
 	b1, _ := io.ReadAll(keys1.Body)
 	keys1.Body.Close()
 	srv.Close()
 	cleanup()
 
 	base2 := startServe(t, data, "", io.Discard)
-	keys2, err := http.Get(base2 + "/o/" + share.ID + "/id/keys")
+	keys2, err := http.Get(base2 + strings.TrimPrefix(share.Issuer, base) + "/id/keys")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,5 +187,104 @@ func TestServeMountsRelay(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), key) {
 		t.Error("the relay admin key appears in the logs")
+	}
+}
+
+// freePortRange finds n consecutive free loopback ports.
+func freePortRange(t *testing.T, n int) (lo, hi int) {
+	t.Helper()
+	for start := 20000 + os.Getpid()%20000; start < 60000; start += n {
+		ok := true
+		for p := start; p < start+n && ok; p++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				continue
+			}
+			ln.Close()
+		}
+		if ok {
+			return start, start + n - 1
+		}
+	}
+	t.Fatal("no free port range")
+	return 0, 0
+}
+
+// TestServeOrgOrigins: each live org is served at the root of its own
+// loopback origin (instance_url and issuer have no path, as on
+// Salesforce), keeps that origin across a restart, and the /o/{id} alias
+// serves the same org.
+func TestServeOrgOrigins(t *testing.T) {
+	data := t.TempDir()
+	lo, hi := freePortRange(t, 3)
+	start := func() (string, func()) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, cleanup, err := newServer(serveConfig{data: data, addr: ln.Addr().String(), log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			orgPortLo: lo, orgPortHi: hi})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(ln)
+		return "http://" + ln.Addr().String(), func() { srv.Close(); cleanup() }
+	}
+	base, stop := start()
+	doc, _ := policy.Preset("web-server-self-authorize")
+	issuers := map[string]bool{}
+	var first string
+	for range 2 {
+		resp, err := http.Post(base+"/api/scenarios", "application/json", bytes.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var share struct{ Issuer string }
+		json.NewDecoder(resp.Body).Decode(&share)
+		resp.Body.Close()
+		u, err := url.Parse(share.Issuer)
+		if err != nil || u.Path != "" || u.Hostname() != "127.0.0.1" {
+			t.Fatalf("issuer %q: want an origin with no path", share.Issuer)
+		}
+		if p, _ := strconv.Atoi(u.Port()); p < lo || p > hi {
+			t.Fatalf("issuer port %s outside %d-%d", u.Port(), lo, hi)
+		}
+		issuers[share.Issuer] = true
+		if first == "" {
+			first = share.Issuer
+		}
+	}
+	if len(issuers) != 2 {
+		t.Fatalf("two shares got origins %v; want two different origins", issuers)
+	}
+	discover := func(issuer string) string {
+		t.Helper()
+		resp, err := http.Get(issuer + "/.well-known/openid-configuration")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var d struct {
+			Issuer        string `json:"issuer"`
+			TokenEndpoint string `json:"token_endpoint"`
+		}
+		json.NewDecoder(resp.Body).Decode(&d)
+		if resp.StatusCode != 200 || d.TokenEndpoint != issuer+"/services/oauth2/token" {
+			t.Fatalf("discovery at %s: %d %+v", issuer, resp.StatusCode, d)
+		}
+		return d.Issuer
+	}
+	if got := discover(first); got != first {
+		t.Fatalf("discovery issuer %q; want %q", got, first)
+	}
+	stop()
+	base2, stop2 := start()
+	defer stop2()
+	if got := discover(first); got != first {
+		t.Fatalf("after a restart the org answers as %q; want the same origin %q", got, first)
+	}
+	if base2 == "" {
+		t.Fatal("no main server")
 	}
 }

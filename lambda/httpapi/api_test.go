@@ -32,17 +32,21 @@ func TestShareAPI(t *testing.T) {
 		t.Fatalf("share: %d %v", st, m)
 	}
 	id := m["id"].(string)
-	if len(id) != 12 || m["issuer"] != e.base+"/o/"+id || m["url"] != e.base+"/s/"+id || m["mode"] != "salesforce" {
+	iss, _ := m["issuer"].(string)
+	if len(id) != 22 || m["url"] != e.base+"/s/"+id || m["mode"] != "salesforce" || !strings.HasPrefix(iss, e.base+"/o/") {
 		t.Fatalf("share answer %v", m)
 	}
-	// Content-addressed: whitespace and key order do not matter; the mode does.
-	var v any
-	json.Unmarshal(doc, &v)
-	compact, _ := json.Marshal(v)
-	if _, _, m2 := post(t, e.base+"/api/scenarios", string(compact)); m2["id"] != id {
-		t.Fatalf("same document, different id: %v vs %s", m2["id"], id)
+	orgID := strings.TrimPrefix(iss, e.base+"/o/")
+	if len(orgID) != 26 || strings.Contains(orgID, id) || strings.Contains(iss, id) {
+		t.Fatalf("issuer %q: want a 26-character live org id unrelated to the share id %q", iss, id)
 	}
-	if _, _, m3 := post(t, e.base+"/api/scenarios?mode=rfc", string(doc)); m3["id"] == id || m3["mode"] != "rfc" {
+	// Every share is its own live org with random ids, even for the same
+	// document: two people sharing one document never share grants.
+	_, _, m2 := post(t, e.base+"/api/scenarios", string(doc))
+	if m2["id"] == id || m2["issuer"] == iss {
+		t.Fatalf("the same document shared twice: %v and %v; want different shares and live orgs", m2, m)
+	}
+	if _, _, m3 := post(t, e.base+"/api/scenarios?mode=rfc", string(doc)); m3["mode"] != "rfc" {
 		t.Fatalf("rfc mode share: %v", m3)
 	}
 	if st, _, m := post(t, e.base+"/api/scenarios?mode=strict", string(doc)); st != 400 {
@@ -54,13 +58,19 @@ func TestShareAPI(t *testing.T) {
 	}
 	got, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Equal(got, compactSorted(t, doc)) || resp.Header.Get("Caplab-Mode") != "salesforce" {
-		t.Fatalf("get: %d %s", resp.StatusCode, got)
+	// The document comes back as it was shared (the sender's key order kept).
+	if resp.StatusCode != 200 || !bytes.Equal(got, doc) || resp.Header.Get("Caplab-Mode") != "salesforce" ||
+		resp.Header.Get("Caplab-Issuer") != iss || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("get: %d %v %s", resp.StatusCode, resp.Header, got)
 	}
 	if _, err := policy.Decode(got); err != nil {
 		t.Fatalf("stored document does not decode: %v", err)
 	}
-	for _, bad := range []string{"nope", "AAAAAAAAAAAA", "../../etc/pa"} {
+	// The live org id reads nothing: not the scenario, not its secrets.
+	if r, _ := http.Get(e.base + "/api/scenarios/" + orgID); r.StatusCode != 404 {
+		t.Fatalf("GET /api/scenarios/{live org id}: %d; want 404", r.StatusCode)
+	}
+	for _, bad := range []string{"nope", "AAAAAAAAAAAA", "../../etc/pa", "AAAAAAAAAAAAAAAAAAAAAA"} {
 		if r, _ := http.Get(e.base + "/api/scenarios/" + bad); r.StatusCode != 404 {
 			t.Fatalf("get %s: %d", bad, r.StatusCode)
 		}
@@ -136,7 +146,7 @@ func TestEvaluateAPI(t *testing.T) {
 // The discovery document is what openid-client and oauth4webapi need.
 func TestDiscovery(t *testing.T) {
 	e := newEnv(t, envOpt{mode: "rfc"})
-	for _, u := range []string{e.issuer + "/.well-known/openid-configuration", e.base + "/.well-known/oauth-authorization-server/o/" + e.id} {
+	for _, u := range []string{e.issuer + "/.well-known/openid-configuration", e.base + "/.well-known/oauth-authorization-server/o/" + e.orgID} {
 		st, body := getBearer(t, u, "")
 		var m map[string]any
 		if st != 200 || json.Unmarshal([]byte(body), &m) != nil {
@@ -151,7 +161,7 @@ func TestDiscovery(t *testing.T) {
 			t.Fatalf("code_challenge_methods_supported %v", cm)
 		}
 	}
-	if st, _ := getBearer(t, e.base+"/o/AAAAAAAAAAAA/.well-known/openid-configuration", ""); st != 404 {
+	if st, _ := getBearer(t, e.base+"/o/aaaaaaaaaaaaaaaaaaaaaaaaaa/.well-known/openid-configuration", ""); st != 404 {
 		t.Fatalf("unknown org: %d", st)
 	}
 }

@@ -125,13 +125,14 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !s.precheck(w, r, o, p) {
 		return
 	}
-	if user := s.session(r, o.id); user != "" {
+	if user := s.session(r, o); user != "" {
 		s.decide(w, r, o, p, user, "", false)
 		return
 	}
 	if p.immediate {
-		// immediate=true forbids showing a login page.
-		s.redirectError(w, r, o, p, p.redirectURI, "", policy.LiveErrImmediate, policy.LiveDescImmediate, false)
+		// immediate=true forbids a login page; Salesforce's answer is shown,
+		// never redirected, to a visitor not logged in here (immediate.go).
+		s.immediatePage(w, o, p)
 		return
 	}
 	s.showLogin(w, o, p, "", "")
@@ -143,6 +144,10 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 func (s *Server) precheck(w http.ResponseWriter, r *http.Request, o *liveOrg, p authParams) bool {
 	if p.dup == "client_id" || p.dup == "redirect_uri" || p.dup == "query" {
 		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "duplicate or malformed parameter: "+p.dup, "")
+		return false
+	}
+	if why := rfcRedirectProblem(o, p.redirectURI); why != "" {
+		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, why, "") // redirect_rules.go
 		return false
 	}
 	pre := p
@@ -169,15 +174,19 @@ func responseBody(res policy.EventResult) string {
 }
 
 func (s *Server) showLogin(w http.ResponseWriter, o *liveOrg, p authParams, username, msg string) {
-	csrf := s.newFlow(w, authorizeForm, o.id, p.raw)
+	s.showLoginStatus(w, o, p, username, msg, http.StatusOK)
+}
+
+func (s *Server) showLoginStatus(w http.ResponseWriter, o *liveOrg, p authParams, username, msg string, status int) {
+	csrf := s.newFlow(w, authorizeForm, o, p.raw)
 	orgName := "the org"
 	if app := o.sc.AppByConsumerKey(p.clientID); app != nil {
 		if org := o.sc.HomeOrg(app); org != nil {
 			orgName = org.Name
 		}
 	}
-	renderPage(w, http.StatusOK, "login", map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf,
-		"Action": authorizePath(o.id), "Username": username, "Error": msg})
+	renderPage(w, status, "login", map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf,
+		"Action": o.path(authorizeEndpoint), "Username": username, "Error": msg})
 }
 
 // handleAuthorizePost takes the login form (username, password) and the
@@ -187,7 +196,7 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, ok := s.postedFlow(w, r, authorizeForm, o.id, "start the authorization again")
+	f, ok := s.postedFlow(w, r, authorizeForm, o, "start the authorization again")
 	if !ok {
 		return
 	}
@@ -196,31 +205,22 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Has("decision") {
-		if user, d, ok := s.postedDecision(w, r, o.id); ok {
+		if user, d, ok := s.postedDecision(w, r, o); ok {
 			s.decide(w, r, o, p, user, d, true)
 		}
 		return
 	}
 	username := r.PostForm.Get("username")
-	if !s.checkLogin(o, username, r.PostForm.Get("password")) {
-		s.showLogin(w, o, p, username, policy.LiveDescLoginFailed)
+	if refused, ok := s.checkLogin(w, r, o, username, r.PostForm.Get("password")); !ok {
+		return
+	} else if refused != nil {
+		w.Header().Set("Retry-After", refused.retryAfter)
+		s.showLoginStatus(w, o, p, username, refused.message, refused.status)
 		return
 	}
-	s.setSession(w, o.id, username)
+	s.setSession(w, o, username)
 	pageHeaders(w)
-	http.Redirect(w, r, authorizePath(o.id)+"?"+p.raw, http.StatusSeeOther)
-}
-
-// checkLogin compares the password with the user's synthetic one (the
-// literal "password" for a user without one), in constant time.
-func (s *Server) checkLogin(o *liveOrg, username, password string) bool {
-	_, u := o.sc.FindUser(username)
-	want := "password"
-	if u != nil && u.Password != "" {
-		want = u.Password
-	}
-	ok := equalSecret(password, want)
-	return ok && u != nil
+	http.Redirect(w, r, o.path(authorizeEndpoint)+"?"+p.raw, http.StatusSeeOther)
 }
 
 // decide evaluates the authorization request for a logged-in user and
@@ -237,7 +237,10 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 	case p.responseType != "code" && p.responseType != "token":
 		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrUnsupportedResponseType, policy.LiveDescUnsupportedResponse, post)
 		return
-	case p.challenge != "" && p.method != "S256":
+	case p.challenge != "" && p.method != "S256" && !(p.method == "" && !o.rfc()):
+		// Salesforce documents no code_challenge_method and takes a bare
+		// challenge as S256 (jsforce and the Salesforce CLI send none); RFC
+		// 7636 reads a missing method as plain, which rfc mode refuses.
 		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrInvalidRequest, "code_challenge_method must be S256 (plain is not supported)", post)
 		return
 	case p.challenge != "" && (len(p.challenge) < 43 || len(p.challenge) > 128):
@@ -258,19 +261,20 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 	}
 	if consent == "" && res.Outcome == policy.Denied && failedRule(res) == "app.permittedUsers" && res.Error == "access_denied" {
 		// The user must approve: show the approval page.
-		csrf := s.newFlow(w, authorizeForm, o.id, p.raw)
+		csrf := s.newFlow(w, authorizeForm, o, p.raw)
 		app := o.sc.AppByConsumerKey(p.clientID)
 		scopes := app.OAuth.Scopes
 		if p.hasScope {
 			scopes = splitScope(p.scope)
 		}
 		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow Access", "App": app.Name, "Username": user,
-			"Scopes": scopes, "CSRF": csrf, "Action": authorizePath(o.id)})
+			"Scopes": scopes, "CSRF": csrf, "Action": o.path(authorizeEndpoint)})
 		return
 	}
 	if consent == "" {
 		ev.Consent = "" // no approval page was shown
 	}
+	s.auditAuthorize(r, o, user, p.clientID, res) // audit.go: Login History
 	if res.Outcome == policy.Denied {
 		s.deliverDenial(w, r, o, p, res, post)
 		return
@@ -316,14 +320,14 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 	if p.state != "" {
 		q.Set("state", p.state)
 	}
-	q.Set("iss", s.issuer(o.id))
+	q.Set("iss", o.issuer())
 	s.redirect(w, r, withParams(redirectTo, sep, q), post)
 }
 
 // capApprovals keeps five live approvals per user and app: a sixth revokes
 // the oldest, as Salesforce does.
 func (s *Server) capApprovals(ctx context.Context, o *liveOrg, g store.Grant, now time.Time) error {
-	gs, err := s.st.ListApprovals(ctx, o.id)
+	gs, err := s.st.ListApprovals(ctx, o.id, g.User)
 	if err != nil {
 		return err
 	}
@@ -355,6 +359,11 @@ func (s *Server) deliverDenial(w http.ResponseWriter, r *http.Request, o *liveOr
 
 // redirectError sends an error to the (validated) callback, with state and iss.
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, o *liveOrg, p authParams, to, sep, code, desc string, post bool) {
+	s.redirect(w, r, s.errorLocation(o, p, to, sep, code, desc), post)
+}
+
+// errorLocation is the callback URL carrying an error, with state and iss.
+func (s *Server) errorLocation(o *liveOrg, p authParams, to, sep, code, desc string) string {
 	if sep == "" {
 		sep = "?"
 		if p.responseType == "token" {
@@ -365,8 +374,8 @@ func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, o *liveOr
 	if p.state != "" {
 		q.Set("state", p.state)
 	}
-	q.Set("iss", s.issuer(o.id))
-	s.redirect(w, r, withParams(to, sep, q), post)
+	q.Set("iss", o.issuer())
+	return withParams(to, sep, q)
 }
 
 // redirect answers 302, or 303 after a POST.

@@ -13,9 +13,16 @@ import (
 )
 
 // Cookies of the authorization pages: a short-lived flow cookie binding a
-// form's CSRF token to the authorization request it was shown for, and a
-// login session so a user who logged in once is not asked again. Both are
-// HMAC-signed JSON; nothing is kept server-side.
+// form's CSRF token to the request it was shown for, and a login session so
+// a user who logged in once is not asked again. Each is HMAC-signed JSON
+// whose MAC also covers the cookie's purpose, so one kind of cookie can
+// never be replayed as another (a session cookie is not a flow cookie);
+// nothing is kept server-side.
+//
+// A live org's cookies are scoped to it twice: by path (its /o/{id} alias,
+// or "/" at its own origin) and by name (the org id is in the name), since
+// browsers share cookies between ports of one host, and loopback live orgs
+// are one host with many ports.
 const (
 	flowCookie    = "caplab_flow"
 	sessionCookie = "caplab_session"
@@ -23,8 +30,14 @@ const (
 	sessionTTL    = 2 * time.Hour
 )
 
-// flowState is the flow cookie: the authorization request's raw query, the
-// form's CSRF token, the scenario and an expiry.
+// Cookie purposes, signed with the value.
+const (
+	purposeSession = "session"
+	purposeFlow    = "flow:" // + the form's cookie name
+)
+
+// flowState is the flow cookie: the request's raw query, the form's CSRF
+// token, the live org and an expiry.
 type flowState struct {
 	Scenario string `json:"s"`
 	Query    string `json:"q"`
@@ -39,67 +52,99 @@ type loginSession struct {
 	Exp      int64  `json:"e"`
 }
 
-func (s *Server) sign(v any) string {
-	body, _ := json.Marshal(v)
-	enc := base64.RawURLEncoding.EncodeToString(body)
+func (s *Server) mac(purpose, enc string) []byte {
 	m := hmac.New(sha256.New, s.cfg.CookieKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
 	m.Write([]byte(enc))
-	return enc + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
-func (s *Server) verify(value string, v any) bool {
+func (s *Server) sign(purpose string, v any) string {
+	body, _ := json.Marshal(v)
+	enc := base64.RawURLEncoding.EncodeToString(body)
+	return enc + "." + base64.RawURLEncoding.EncodeToString(s.mac(purpose, enc))
+}
+
+func (s *Server) verify(purpose, value string, v any) bool {
 	enc, sig, ok := strings.Cut(value, ".")
 	if !ok {
 		return false
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return false
-	}
-	m := hmac.New(sha256.New, s.cfg.CookieKey)
-	m.Write([]byte(enc))
-	if !hmac.Equal(got, m.Sum(nil)) {
+	if err != nil || !hmac.Equal(got, s.mac(purpose, enc)) {
 		return false
 	}
 	body, err := base64.RawURLEncoding.DecodeString(enc)
 	return err == nil && json.Unmarshal(body, v) == nil
 }
 
-func (s *Server) secureCookies() bool { return strings.HasPrefix(s.cfg.BaseURL, "https://") }
+func (s *Server) secureCookies(o *liveOrg) bool { return strings.HasPrefix(o.base, "https://") }
 
-func (s *Server) setCookie(w http.ResponseWriter, name, path, value string, ttl time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: path, MaxAge: int(ttl.Seconds()),
-		HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+// cookieName is a cookie's name for one live org.
+func cookieName(base string, o *liveOrg) string {
+	short := o.id
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	return base + "_" + short
 }
 
-func authorizePath(id string) string { return "/o/" + id + "/services/oauth2/authorize" }
+func (s *Server) setCookie(w http.ResponseWriter, o *liveOrg, name, value string, ttl time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName(name, o), Value: value, Path: o.path("/"), MaxAge: int(ttl.Seconds()),
+		HttpOnly: true, Secure: s.secureCookies(o), SameSite: http.SameSiteLaxMode})
+}
 
-// form is where an HTML form's signed flow cookie lives: the authorize
-// endpoint's login and approval forms, or the device verification page's.
+func (s *Server) cookie(r *http.Request, o *liveOrg, name string) string {
+	c, err := r.Cookie(cookieName(name, o))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// Endpoints of a live org, relative to its root.
+const (
+	authorizeEndpoint = "/services/oauth2/authorize"
+	connectEndpoint   = "/setup/connect"
+)
+
+// form is an HTML form's signed flow: the authorize endpoint's login and
+// approval forms, or the device verification page's.
 type form struct {
-	cookie string
-	path   func(id string) string
+	cookie   string
+	endpoint string
 }
 
 var (
-	authorizeForm = form{flowCookie, authorizePath}
-	connectForm   = form{deviceFlowCookie, connectPath}
+	authorizeForm = form{flowCookie, authorizeEndpoint}
+	connectForm   = form{deviceFlowCookie, connectEndpoint}
 )
 
 // newFlow starts a form flow: a signed cookie carrying the request's query
 // and a CSRF token the form echoes.
-func (s *Server) newFlow(w http.ResponseWriter, fm form, id, query string) string {
+func (s *Server) newFlow(w http.ResponseWriter, fm form, o *liveOrg, query string) string {
 	csrf := base64.RawURLEncoding.EncodeToString(randomBytes(24))
-	f := flowState{Scenario: id, Query: query, CSRF: csrf, Exp: s.cfg.Now().Add(flowTTL).Unix()}
-	s.setCookie(w, fm.cookie, fm.path(id), s.sign(f), flowTTL)
+	f := flowState{Scenario: o.id, Query: query, CSRF: csrf, Exp: s.cfg.Now().Add(flowTTL).Unix()}
+	s.setCookie(w, o, fm.cookie, s.sign(purposeFlow+fm.cookie, f), flowTTL)
 	return csrf
 }
 
-// checkFlow verifies the flow cookie and the form's CSRF token.
-func (s *Server) checkFlow(r *http.Request, fm form, id string) (flowState, bool) {
+// readFlow verifies a form's flow cookie (signature, purpose, live org,
+// expiry) without the CSRF check.
+func (s *Server) readFlow(r *http.Request, fm form, o *liveOrg) (flowState, bool) {
 	var f flowState
-	c, err := r.Cookie(fm.cookie)
-	if err != nil || !s.verify(c.Value, &f) || f.Scenario != id || s.cfg.Now().Unix() >= f.Exp {
+	v := s.cookie(r, o, fm.cookie)
+	if v == "" || !s.verify(purposeFlow+fm.cookie, v, &f) || f.Scenario != o.id || s.cfg.Now().Unix() >= f.Exp || f.CSRF == "" {
+		return flowState{}, false
+	}
+	return f, true
+}
+
+// checkFlow verifies the flow cookie and the form's CSRF token.
+func (s *Server) checkFlow(r *http.Request, fm form, o *liveOrg) (flowState, bool) {
+	f, ok := s.readFlow(r, fm, o)
+	if !ok {
 		return f, false
 	}
 	return f, equalSecret(r.PostForm.Get("csrf"), f.CSRF)
@@ -107,13 +152,13 @@ func (s *Server) checkFlow(r *http.Request, fm form, id string) (flowState, bool
 
 // postedFlow parses a posted form (bounded) and checks its flow; on failure
 // it has answered with an error page.
-func (s *Server) postedFlow(w http.ResponseWriter, r *http.Request, fm form, id, restart string) (flowState, bool) {
+func (s *Server) postedFlow(w http.ResponseWriter, r *http.Request, fm form, o *liveOrg, restart string) (flowState, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form", "")
 		return flowState{}, false
 	}
-	f, ok := s.checkFlow(r, fm, id)
+	f, ok := s.checkFlow(r, fm, o)
 	if !ok {
 		errorPage(w, http.StatusForbidden, policy.LiveErrInvalidRequest, "the form expired or its CSRF token does not match; "+restart, "")
 	}
@@ -122,8 +167,8 @@ func (s *Server) postedFlow(w http.ResponseWriter, r *http.Request, fm form, id,
 
 // postedDecision reads the approval form: the logged-in user and
 // decision=allow|deny; on failure it has answered with an error page.
-func (s *Server) postedDecision(w http.ResponseWriter, r *http.Request, id string) (user, decision string, ok bool) {
-	user, decision = s.session(r, id), r.PostForm.Get("decision")
+func (s *Server) postedDecision(w http.ResponseWriter, r *http.Request, o *liveOrg) (user, decision string, ok bool) {
+	user, decision = s.session(r, o), r.PostForm.Get("decision")
 	if user == "" || (decision != "allow" && decision != "deny") {
 		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "log in and choose allow or deny", "")
 		return "", "", false
@@ -131,16 +176,16 @@ func (s *Server) postedDecision(w http.ResponseWriter, r *http.Request, id strin
 	return user, decision, true
 }
 
-func (s *Server) setSession(w http.ResponseWriter, id, user string) {
-	v := loginSession{Scenario: id, User: user, Exp: s.cfg.Now().Add(sessionTTL).Unix()}
-	s.setCookie(w, sessionCookie, "/o/"+id+"/", s.sign(v), sessionTTL)
+func (s *Server) setSession(w http.ResponseWriter, o *liveOrg, user string) {
+	v := loginSession{Scenario: o.id, User: user, Exp: s.cfg.Now().Add(sessionTTL).Unix()}
+	s.setCookie(w, o, sessionCookie, s.sign(purposeSession, v), sessionTTL)
 }
 
-// session is the logged-in username for this scenario, or "".
-func (s *Server) session(r *http.Request, id string) string {
+// session is the logged-in username for this live org, or "".
+func (s *Server) session(r *http.Request, o *liveOrg) string {
 	var v loginSession
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || !s.verify(c.Value, &v) || v.Scenario != id || s.cfg.Now().Unix() >= v.Exp {
+	c := s.cookie(r, o, sessionCookie)
+	if c == "" || !s.verify(purposeSession, c, &v) || v.Scenario != o.id || s.cfg.Now().Unix() >= v.Exp || v.User == "" {
 		return ""
 	}
 	return v.User

@@ -176,8 +176,9 @@ func TestTokenExchange(t *testing.T) {
 	}
 }
 
-// An admin-approved user sees no approval page; an unassigned one gets the
-// engine's denial on the page and when the device polls.
+// An admin-approved user still confirms the device (the engine needs no
+// consent, but opening a link must not connect it); an unassigned one gets
+// the engine's denial on the page and when the device polls.
 func TestDeviceFlowAdminApproved(t *testing.T) {
 	e := newEnv(t, envOpt{scenario: deviceScenario(t, func(m map[string]any) {
 		org := m["orgs"].([]any)[0].(map[string]any)
@@ -186,7 +187,14 @@ func TestDeviceFlowAdminApproved(t *testing.T) {
 		m["apps"].([]any)[0].(map[string]any)["policies"] = map[string]any{"permittedUsers": "adminApproved"}
 	})})
 	_, m := startDevice(t, e, clientID)
-	p := e.browser().authorize(e.issuer+"/setup/connect?user_code="+url.QueryEscape(m["user_code"].(string)), username, password, "deny")
+	b := e.browser()
+	connect := e.issuer + "/setup/connect?user_code=" + url.QueryEscape(m["user_code"].(string))
+	login := b.get(connect)
+	confirm := b.post(e.issuer+"/setup/connect", url.Values{"csrf": {csrf(t, login)}, "username": {username}, "password": {password}})
+	if !strings.Contains(confirm.body, "A device is asking to connect to your account") {
+		t.Fatalf("admin approved, after login: got %d; want the confirmation page:\n%s", confirm.status, confirm.body)
+	}
+	p := b.post(e.issuer+"/setup/connect", url.Values{"csrf": {csrf(t, confirm)}, "decision": {"allow"}})
 	if !strings.Contains(p.body, "Device connected") {
 		t.Fatalf("admin approved: %d %s", p.status, p.body)
 	}

@@ -12,7 +12,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	iss := s.issuer(o.id)
+	iss := o.issuer()
 	oauth := iss + "/services/oauth2/"
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, map[string]any{

@@ -11,12 +11,14 @@ package httpapi
 // channel are what the client gets. Credentials become correct, wrong or
 // missing after a constant-time comparison here: the client secret with the
 // app's consumerSecret (an app without one accepts the literal "correct"),
-// the PKCE verifier's S256 with the stored challenge, the JWT assertion's
-// RS256 signature with the app's certificate and its exp with the clock
-// (valid, badSignature or expired), the login password with the user's
-// password (a user without one accepts "password"), and for the
-// username-password grant the password followed by the user's security
-// token.
+// the PKCE verifier's S256 with the stored challenge (and its length, when
+// outside 43-128), the JWT assertion's RS256 signature with the app's
+// certificate (valid or badSignature), its aud (the live org's issuer
+// stands for the login host; none is "missing"), exp, nbf and iat as offsets
+// from now, and whether it was presented before (jwt.go), the login
+// password with the user's password (a user without one accepts
+// "password"), and for the username-password grant the password followed
+// by the user's security token.
 //
 // The live org is the org's My Domain: every event is evaluated with host
 // myDomain, so rules about login.salesforce.com do not apply. It has no
@@ -35,8 +37,12 @@ package httpapi
 // Salesforce does; rfc adds expires_in to token responses, answers 200 to
 // revocation of unknown or revoked tokens (RFC 7009), answers
 // invalid_client with 401 and WWW-Authenticate, keeps codes 10 minutes
-// instead of 15, requires redirect_uri at the token endpoint, and refuses a
-// code_verifier for a code issued without a challenge (PKCE downgrade).
+// instead of 15, requires redirect_uri at the token endpoint, refuses a
+// code_verifier for a code issued without a challenge (PKCE downgrade) or
+// not of 43-128 unreserved characters (RFC 7636), a JWT assertion whose exp
+// is more than 3 minutes (plus a minute of skew) ahead or that was presented
+// before (RFC 7523 §3: by jti, or the same bytes without one), and http
+// redirect URIs on any host but a loopback IP literal (RFC 8252 §8.3).
 //
 // Security: codes and tokens are 256 random bits, stored only as SHA-256
 // hashes; a code is claimed atomically only after the engine accepted the

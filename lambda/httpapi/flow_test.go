@@ -97,7 +97,12 @@ func TestWebServerFlowXOAuth2(t *testing.T) {
 					t.Fatalf("introspect before revoke: %v", m)
 				}
 			}
-			if st, _, m := postForm(t, e.endpoint("revoke"), url.Values{"token": {tok.RefreshToken}}, "", ""); st != 200 {
+			// RFC 7009 §2.1: in rfc mode the client authenticates to revoke.
+			revokeID, revokeSecret := "", ""
+			if tc.mode == "rfc" {
+				revokeID, revokeSecret = clientID, clientSecret
+			}
+			if st, _, m := postForm(t, e.endpoint("revoke"), url.Values{"token": {tok.RefreshToken}}, revokeID, revokeSecret); st != 200 {
 				t.Fatalf("revoke: %d %v", st, m)
 			}
 			for _, at := range []string{tok.AccessToken, fresh.AccessToken, tok.RefreshToken} {
@@ -115,7 +120,7 @@ func TestWebServerFlowXOAuth2(t *testing.T) {
 				t.Fatalf("refresh after revoke: %v", err)
 			}
 			// Revoking again: Salesforce answers 400 invalid_token, RFC 7009 200.
-			st, _, m := postForm(t, e.endpoint("revoke"), url.Values{"token": {tok.RefreshToken}}, "", "")
+			st, _, m := postForm(t, e.endpoint("revoke"), url.Values{"token": {tok.RefreshToken}}, revokeID, revokeSecret)
 			if tc.mode == "rfc" && st != 200 || tc.mode != "rfc" && (st != 400 || m["error"] != "invalid_token") {
 				t.Fatalf("second revoke: %d %v", st, m)
 			}
@@ -225,7 +230,7 @@ func TestJWTBearer(t *testing.T) {
 	if st != 200 || m["access_token"] == nil || m["refresh_token"] != nil || m["signature"] != nil || m["token_type"] != "Bearer" {
 		t.Fatalf("after approval: %d %v", st, m)
 	}
-	if st, body := getBearer(t, e.issuer+"/services/data/v62.0/query?q=x", m["access_token"].(string)); st != 200 {
+	if st, body := getBearer(t, e.issuer+"/services/data/v62.0/query?q=SELECT+Id+FROM+Organization", m["access_token"].(string)); st != 200 {
 		t.Fatalf("API with JWT token: %d %s", st, body)
 	}
 	// The issuer URL is accepted as audience too.
@@ -238,7 +243,7 @@ func TestJWTBearer(t *testing.T) {
 		desc      string
 	}{
 		"bad signature": {signAssertion(t, clientID, username, "https://login.salesforce.com", time.Now().Add(time.Minute), other), "invalid assertion"},
-		"expired":       {signAssertion(t, clientID, username, "https://login.salesforce.com", time.Now().Add(-time.Minute), key), "invalid assertion"},
+		"expired":       {signAssertion(t, clientID, username, "https://login.salesforce.com", time.Now().Add(-time.Minute), key), "expired authorization code"}, // fact sheet §12
 		"audience":      {signAssertion(t, clientID, username, "https://evil.example", time.Now().Add(time.Minute), key), "Audience validation failed"},
 		"garbage":       {"not.a.jwt", "client identifier invalid"},
 	} {

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -24,13 +26,22 @@ var (
 func fuzzServer(t testing.TB) (http.Handler, string) {
 	fuzzOnce.Do(func() {
 		keys(t)
-		fuzzH = httpapi.New(httpapi.Config{BaseURL: "http://127.0.0.1:1", SigningKey: serverKey, Now: time.Now}, memstore.New())
+		fuzzH = httpapi.New(httpapi.Config{BaseURL: "http://127.0.0.1:1", SigningKey: serverKey, Now: time.Now, NoRateLimits: true}, memstore.New())
 		rec := httptest.NewRecorder()
 		fuzzH.ServeHTTP(rec, httptest.NewRequest("POST", "/api/scenarios", strings.NewReader(string(scenarioJSON(t, nil)))))
 		if rec.Code != 201 {
 			panic(rec.Body.String())
 		}
-		fuzzID = rec.Body.String()[strings.Index(rec.Body.String(), `"id":"`)+6:][:12]
+		var share struct{ Issuer string }
+		if err := json.Unmarshal(rec.Body.Bytes(), &share); err != nil {
+			panic(err)
+		}
+		fuzzID = path.Base(share.Issuer) // the live org id: /o/{id} reaches the org
+		rec = httptest.NewRecorder()
+		fuzzH.ServeHTTP(rec, httptest.NewRequest("GET", "/o/"+fuzzID+"/.well-known/openid-configuration", nil))
+		if rec.Code != 200 {
+			panic("the fuzzed live org is not reachable: " + rec.Body.String())
+		}
 	})
 	return fuzzH, fuzzID
 }

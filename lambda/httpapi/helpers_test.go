@@ -15,6 +15,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -144,13 +145,15 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a running test server.
 type env struct {
-	t      testing.TB
-	ts     *httptest.Server
-	clock  *clock
-	st     store.Store
-	base   string
-	id     string
-	issuer string
+	t       testing.TB
+	ts      *httptest.Server
+	clock   *clock
+	st      store.Store
+	base    string
+	id      string // share id
+	issuer  string
+	orgPath string // the issuer's path: /o/{live org id}
+	orgID   string // the live org id
 }
 
 type envOpt struct {
@@ -158,6 +161,12 @@ type envOpt struct {
 	scenario []byte
 	bolt     bool
 	fixed    time.Time // a fixed clock (else real time, advanceable)
+	// rateLimits keeps the per-IP rate limits on (attack tests); other
+	// tests drive many flows from 127.0.0.1 and turn them off.
+	rateLimits bool
+	// config adjusts the server's configuration; wrap decorates its store.
+	config func(*httpapi.Config)
+	wrap   func(store.Store) store.Store
 }
 
 // newEnv starts the API on 127.0.0.1 and shares the scenario.
@@ -175,7 +184,15 @@ func newEnv(t testing.TB, o envOpt) *env {
 	c := &clock{now: o.fixed}
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = httpapi.New(httpapi.Config{BaseURL: base, SigningKey: serverKey, Now: c.Now}, st)
+	cfg := httpapi.Config{BaseURL: base, SigningKey: serverKey, Now: c.Now, NoRateLimits: !o.rateLimits}
+	if o.config != nil {
+		o.config(&cfg)
+	}
+	served := st
+	if o.wrap != nil {
+		served = o.wrap(st)
+	}
+	ts.Config.Handler = httpapi.New(cfg, served)
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); st.Close() })
 	e := &env{t: t, ts: ts, clock: c, st: st, base: base}
@@ -206,6 +223,12 @@ func (e *env) share(doc []byte, mode string) {
 		e.t.Fatalf("share: %d %s", resp.StatusCode, body)
 	}
 	e.id, e.issuer = out.ID, out.Issuer
+	iu, err := url.Parse(out.Issuer)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.orgPath = iu.Path
+	e.orgID = path.Base(iu.Path)
 }
 
 func (e *env) endpoint(name string) string { return e.issuer + "/services/oauth2/" + name }
@@ -340,6 +363,15 @@ func postForm(t testing.TB, u string, form url.Values, basicID, basicSecret stri
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	var m map[string]any
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		// Salesforce-mode revocation errors are form-encoded.
+		q, _ := url.ParseQuery(string(body))
+		m = map[string]any{}
+		for k := range q {
+			m[k] = q.Get(k)
+		}
+		return resp.StatusCode, resp.Header, m
+	}
 	_ = json.Unmarshal(body, &m)
 	return resp.StatusCode, resp.Header, m
 }

@@ -13,16 +13,28 @@ import (
 	"github.com/caplab/caplab/policy"
 )
 
-// liveOrg is a shared scenario served as a live org.
+// liveOrg is a shared scenario served as a live org. The value cached per
+// live org is shared; s.org hands each request its own copy carrying the
+// URL the request reached the org at (base, prefix).
 type liveOrg struct {
-	id     string
+	id     string // live org id
+	rec    store.Scenario
 	mode   string
 	sc     *policy.Scenario
 	offset time.Duration // simulated clock = wall clock + offset
+
+	base   string // this request's issuer: the org's origin, or {BaseURL}/o/{id}
+	prefix string // path prefix of base ("" at the origin, "/o/{id}" on the alias)
 }
 
 // rfc says whether the live org runs in rfc mode.
 func (o *liveOrg) rfc() bool { return o.mode == store.ModeRFC }
+
+// issuer is the live org's issuer (and instance URL) for this request.
+func (o *liveOrg) issuer() string { return o.base }
+
+// path is an absolute path of the live org for this request.
+func (o *liveOrg) path(p string) string { return o.prefix + p }
 
 // sim turns a wall-clock time into the scenario's simulated time: the
 // scenario's "now" at the moment it was shared, moving with the wall clock
@@ -31,28 +43,46 @@ func (o *liveOrg) sim(wall time.Time) time.Time { return wall.Add(o.offset).UTC(
 
 const maxCachedOrgs = 512
 
-// loadOrg reads and decodes a shared scenario, cached: shares are immutable.
+// touchEvery is how often a live org's last use is written: idle expiry
+// is counted in days, so once a day is plenty.
+const touchEvery = 24 * time.Hour
+
+// loadOrg reads and decodes a live org by its id, cached: shares are
+// immutable. An org idle past retention reads as not found.
 func (s *Server) loadOrg(ctx context.Context, id string) (*liveOrg, error) {
-	if !validID(id) {
+	if !validOrgID(id) {
 		return nil, store.ErrNotFound
 	}
+	now := s.cfg.Now()
 	s.mu.Lock()
 	o := s.cache[id]
 	s.mu.Unlock()
-	if o != nil {
-		return o, nil
+	if o == nil {
+		rec, err := s.st.GetLiveOrg(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := policy.Decode(rec.Document)
+		if err != nil {
+			// Shared under an older engine whose rules it no longer meets.
+			return nil, &staleShareError{err}
+		}
+		o = &liveOrg{id: id, rec: rec, mode: rec.Mode, sc: sc}
+		if t, err := time.Parse(time.RFC3339, sc.Now); err == nil {
+			o.offset = t.Sub(rec.CreatedAt)
+		}
 	}
-	rec, err := s.st.GetScenario(ctx, id)
-	if err != nil {
-		return nil, err
+	if s.cfg.Retention.ShareExpired(o.rec, now) {
+		s.forget(id)
+		return nil, store.ErrNotFound
 	}
-	sc, err := policy.Decode(rec.Document)
-	if err != nil {
-		return nil, err
-	}
-	o = &liveOrg{id: id, mode: rec.Mode, sc: sc}
-	if t, err := time.Parse(time.RFC3339, sc.Now); err == nil {
-		o.offset = t.Sub(rec.CreatedAt)
+	if now.Sub(o.rec.LastUse()) >= touchEvery {
+		if err := s.st.TouchScenario(ctx, o.rec, now); err != nil {
+			return nil, err
+		}
+		o2 := *o
+		o2.rec.LastUsedAt = now
+		o = &o2
 	}
 	s.mu.Lock()
 	if len(s.cache) >= maxCachedOrgs {
@@ -63,31 +93,70 @@ func (s *Server) loadOrg(ctx context.Context, id string) (*liveOrg, error) {
 	return o, nil
 }
 
-// org resolves the {id} of an /o/{id} route, answering 404 itself.
+func (s *Server) forget(id string) {
+	s.mu.Lock()
+	delete(s.cache, id)
+	s.mu.Unlock()
+}
+
+// route is how a request reached a live org: its id and the URL it
+// addressed the org by.
+type route struct {
+	id, base, prefix string
+}
+
+type routeKey struct{}
+
+func withRoute(r *http.Request, rt route) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
+}
+
+// org resolves the live org of the request, answering 404 itself.
 func (s *Server) org(w http.ResponseWriter, r *http.Request) (*liveOrg, bool) {
-	o, err := s.loadOrg(r.Context(), r.PathValue("id"))
+	rt, _ := r.Context().Value(routeKey{}).(route)
+	cached, err := s.loadOrg(r.Context(), rt.id)
 	if err == nil {
-		return o, true
+		o := *cached
+		o.base, o.prefix = rt.base, rt.prefix
+		return &o, true
 	}
 	noStore(w)
-	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, oauthError{"not_found", "no shared scenario with this id"})
-		return nil, false
+	var stale *staleShareError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, oauthError{"not_found", "no live org with this id (it may have expired)"})
+	case errors.As(err, &stale):
+		writeJSON(w, http.StatusGone, oauthError{"invalid_scenario", "this live org's scenario no longer passes this caplab's checks; fix it in the playground and share it again: " + stale.err.Error()})
+	default:
+		s.internal(w, r, err)
 	}
-	s.internal(w, r, err)
 	return nil, false
 }
 
-// approvals are the users' live approvals: interactive grants not revoked.
-func (s *Server) approvals(ctx context.Context, o *liveOrg) ([]policy.LiveApproval, error) {
-	gs, err := s.st.ListApprovals(ctx, o.id)
-	if err != nil {
-		return nil, err
-	}
+// staleShareError: a stored share that no longer decodes.
+type staleShareError struct{ err error }
+
+func (e *staleShareError) Error() string { return "stale share: " + e.err.Error() }
+
+// approvals are the live approvals of the users the steps name: only
+// they can matter to the engine's answer, and each is one indexed lookup.
+func (s *Server) approvals(ctx context.Context, o *liveOrg, steps []step) ([]policy.LiveApproval, error) {
 	var out []policy.LiveApproval
-	for _, g := range gs {
-		if g.Interactive && g.Status == store.GrantActive {
-			out = append(out, policy.LiveApproval{Org: g.Org, User: g.User, App: g.App})
+	seen := map[string]bool{}
+	for _, st := range steps {
+		u := st.ev.User
+		if u == "" || seen[u] {
+			continue
+		}
+		seen[u] = true
+		gs, err := s.st.ListApprovals(ctx, o.id, u)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			if g.Interactive && g.Status == store.GrantActive {
+				out = append(out, policy.LiveApproval{Org: g.Org, User: g.User, App: g.App})
+			}
 		}
 	}
 	return out, nil
@@ -114,7 +183,7 @@ func fromStoreStep(ss store.Step) (step, error) {
 // with the store's approvals, and returns the current step's result. Steps
 // get ids s0, s1, …; a step's "use" of "prev" names the step before it.
 func (s *Server) evaluate(ctx context.Context, o *liveOrg, steps []step) (policy.EventResult, error) {
-	approvals, err := s.approvals(ctx, o)
+	approvals, err := s.approvals(ctx, o, steps)
 	if err != nil {
 		return policy.EventResult{}, err
 	}
@@ -130,6 +199,7 @@ func (s *Server) evaluate(ctx context.Context, o *liveOrg, steps []step) (policy
 		ls[i] = policy.LiveStep{At: o.sim(st.at), Event: ev}
 	}
 	res := policy.EvaluateLive(o.sc, approvals, ls)
+	auditOf(ctx).observe(o, steps, res[len(res)-1]) // audit.go: Login History
 	return res[len(res)-1], nil
 }
 
@@ -190,7 +260,7 @@ func (s *Server) identityOf(o *liveOrg, orgName, username string) identity {
 
 // idURL is the identity URL of a user: {issuer}/id/{orgId}/{userId}.
 func (s *Server) idURL(o *liveOrg, id identity) string {
-	return s.issuer(o.id) + "/id/" + id.orgID + "/" + id.userID
+	return o.issuer() + "/id/" + id.orgID + "/" + id.userID
 }
 
 func firstNonEmpty(v ...string) string {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/caplab/caplab/lambda/store"
@@ -12,30 +13,68 @@ import (
 // handleRevoke is POST /services/oauth2/revoke (token=…): an access token
 // is invalidated; a refresh token is revoked with its whole grant (every
 // access token of it). Unknown or already revoked tokens get Salesforce's
-// 400 invalid_token, or RFC 7009's 200 in rfc mode.
+// 400 invalid_token, or RFC 7009's 200 in rfc mode. In salesforce mode the
+// errors are form-encoded, as Salesforce sends them, and GET ?token= works
+// too (Salesforce keeps it for old clients): the one GET that changes
+// state, harmless since the token in it is itself the only credential that
+// could revoke it.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	o, ok := s.org(w, r)
 	if !ok {
 		return
 	}
 	noStore(w)
-	if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
-		writeOAuthError(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "Content-Type must be application/x-www-form-urlencoded")
-		return
+	fail := func(status int, code, desc string) { revokeError(w, o, status, code, desc) }
+	var token string
+	if r.Method == http.MethodGet {
+		if o.rfc() {
+			w.Header().Set("Allow", "POST")
+			writeOAuthError(w, http.StatusMethodNotAllowed, policy.LiveErrInvalidRequest, "use POST (RFC 7009 §2.1)")
+			return
+		}
+		token = r.URL.Query().Get("token")
+	} else {
+		if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
+			fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "Content-Type must be application/x-www-form-urlencoded")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form body")
+			return
+		}
+		token = r.PostForm.Get("token")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form body")
-		return
-	}
-	token := r.PostForm.Get("token")
 	if token == "" {
-		writeOAuthError(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "missing token parameter")
+		fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "missing token parameter")
 		return
+	}
+	var c client
+	if o.rfc() {
+		// RFC 7009 §2.1: the client authenticates (a confidential one with
+		// its secret) and may revoke only tokens issued to it.
+		var bad string
+		if c, bad = clientCreds(r); bad != "" {
+			s.clientError(w, o, http.StatusBadRequest, policy.LiveErrInvalidClient, bad)
+			return
+		}
+		app := o.sc.AppByConsumerKey(c.id)
+		if app == nil || (c.hasSecret && secretState(app, c) != "correct") || (!c.hasSecret && !publicClient(app)) {
+			s.clientError(w, o, http.StatusBadRequest, policy.LiveErrInvalidClient, policy.LiveDescInvalidClientCreds)
+			return
+		}
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
 	tok, err := s.st.GetToken(ctx, hashToken(token), now)
+	if (err == nil || errors.Is(err, store.ErrRevoked) || errors.Is(err, store.ErrExpired)) && tok.Kind == store.KindSession && tok.ScenarioID == o.id {
+		s.refuseSessionRevoke(w, r, o, tok) // soap.go: a login() session ID is no OAuth token
+		return
+	}
+	if err == nil && o.rfc() && tok.ScenarioID == o.id && tok.ClientID != c.id {
+		writeOAuthError(w, http.StatusBadRequest, errUnauthorizedClient, "the token was not issued to this client")
+		return
+	}
 	switch {
 	case err == nil && tok.ScenarioID == o.id:
 		if tok.Kind == store.KindRefresh {
@@ -49,7 +88,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 	case err == nil, errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrExpired):
 		if !o.rfc() {
-			writeOAuthError(w, http.StatusBadRequest, policy.LiveErrInvalidToken, policy.LiveDescInvalidToken)
+			fail(http.StatusBadRequest, policy.LiveErrInvalidToken, policy.LiveDescInvalidToken)
 			return
 		}
 	default:
@@ -57,6 +96,29 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// revokeError answers a revocation error: form-encoded in salesforce mode
+// (what Salesforce's revoke endpoint sends), JSON in rfc mode.
+func revokeError(w http.ResponseWriter, o *liveOrg, status int, code, desc string) {
+	if o.rfc() {
+		writeOAuthError(w, status, code, desc)
+		return
+	}
+	noStore(w)
+	w.Header().Set("Content-Type", "application/x-www-form-urlencoded;charset=UTF-8")
+	w.WriteHeader(status)
+	w.Write([]byte(url.Values{"error": {code}, "error_description": {desc}}.Encode()))
+}
+
+// errUnauthorizedClient is RFC 6749's error for a client that may not do
+// what it asked (here: revoke another client's token, in rfc mode).
+const errUnauthorizedClient = "unauthorized_client"
+
+// publicClient says whether the app authenticates with its client_id alone
+// (no secret required for the web server flow, as PKCE clients are set up).
+func publicClient(app *policy.App) bool {
+	return app.OAuth.RequireSecretForWebServerFlow != nil && !*app.OAuth.RequireSecretForWebServerFlow
 }
 
 // handleIntrospect is RFC 7662 introspection: the client authenticates, and

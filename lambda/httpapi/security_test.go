@@ -185,7 +185,7 @@ func TestFailedAttemptsDoNotBurnCode(t *testing.T) {
 		extra    url.Values
 		err      string
 	}{
-		"wrong verifier":   {oauth2.GenerateVerifier(), nil, "invalid_request"},
+		"wrong verifier":   {oauth2.GenerateVerifier(), nil, "invalid_grant"}, // fact sheet §12
 		"missing verifier": {"", nil, "invalid_grant"},
 		"wrong secret":     {v, url.Values{"client_secret": {"nope"}}, "invalid_client"},
 		"missing secret":   {v, url.Values{"client_secret": nil}, "invalid_client"},
@@ -274,7 +274,7 @@ func TestAuthorizationResponses(t *testing.T) {
 		t.Fatalf("wrong password: %d %s", r.status, r.body)
 	}
 	r = b.postNoFollow(e.endpoint("authorize"), url.Values{"csrf": {csrf(t, r)}, "username": {username}, "password": {password}})
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, "/o/"+e.id+"/services/oauth2/authorize?") {
+	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location, e.orgPath+"/services/oauth2/authorize?") {
 		t.Fatalf("login POST: %d %s", r.status, r.location)
 	}
 	consent := b.get(e.base + r.location)

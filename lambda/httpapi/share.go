@@ -2,15 +2,13 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/policy"
@@ -71,33 +69,67 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{Error: "invalid_scenario", Message: err.Error()})
 		return
 	}
-	if path, what := findSecret(canon); path != "" {
+	if path, what := scanSecrets(canon); path != "" {
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{Error: "real_secret", Path: path,
 			Message: path + " looks like a real " + what + "; share links take synthetic values only (use correct/wrong/missing or made-up strings)"})
 		return
 	}
-	id := s.shareID(mode, canon)
-	rec := store.Scenario{ID: id, Mode: mode, Document: canon, CreatedAt: s.cfg.Now().UTC()}
-	if err := s.st.PutScenario(r.Context(), rec); err != nil {
+	ctx := r.Context()
+	now := s.cfg.Now().UTC()
+	// Every share is its own live org: two people who share the same
+	// document never share tokens, grants or approvals.
+	rec := store.Scenario{ID: newShareID(), OrgID: newOrgID(), Mode: mode, Document: data, CreatedAt: now, MaxGrants: s.cfg.MaxGrantsPerOrg}
+	if rec.Origin, err = s.originFor(ctx, rec.OrgID); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if err := s.st.PutScenario(ctx, rec); err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{
-		"id": id, "url": s.cfg.BaseURL + "/s/" + id, "issuer": s.issuer(id), "mode": mode,
+		"id": rec.ID, "url": s.cfg.BaseURL + "/s/" + rec.ID, "issuer": s.issuerOf(rec), "mode": mode,
 	})
 }
 
-// shareID is 12 base64url characters of the salted SHA-256 of the mode and
-// the canonical scenario JSON: the same document and mode always share
-// under the same id.
-func (s *Server) shareID(mode string, canon []byte) string {
-	h := sha256.New()
-	h.Write([]byte(s.cfg.IDSalt))
-	h.Write([]byte{0})
-	h.Write([]byte(mode))
-	h.Write([]byte{0})
-	h.Write(canon)
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))[:12]
+// Share ids and live org ids: 128 random bits each, unrelated, so neither
+// can be guessed nor derived from the other or from the document. A share
+// id is base64url (22 characters); a live org id is lower-case base32 (26
+// characters), so it fits a DNS label ({org id}.{OrgDomain}).
+const (
+	shareIDLen = 22
+	orgIDLen   = 26
+)
+
+var orgIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+func newShareID() string { return base64.RawURLEncoding.EncodeToString(randomBytes(16)) }
+func newOrgID() string   { return orgIDEncoding.EncodeToString(randomBytes(16)) }
+
+// validShareID: 22 base64url characters.
+func validShareID(id string) bool {
+	if len(id) != shareIDLen {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validOrgID: 26 lower-case base32 characters.
+func validOrgID(id string) bool {
+	if len(id) != orgIDLen {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalJSON re-encodes a JSON document with sorted object keys, no
@@ -118,126 +150,55 @@ func canonicalJSON(data []byte) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-var (
-	sessionIDRe  = regexp.MustCompile(`00D[0-9A-Za-z]{12,15}![0-9A-Za-z._\-]{10,}`)
-	privateKeyRe = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`)
-)
-
-// findSecret returns the JSON pointer of the first value (or key) that
-// looks like a real Salesforce credential, and what it looks like.
-func findSecret(doc []byte) (path, what string) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return "", ""
-	}
-	return walkSecrets("", v)
-}
-
-func walkSecrets(path string, v any) (string, string) {
-	switch x := v.(type) {
-	case string:
-		if what := secretKind(x); what != "" {
-			return pathOrRoot(path), what
-		}
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sortStrings(keys)
-		for _, k := range keys {
-			p := path + "/" + escapePointer(k)
-			if what := secretKind(k); what != "" {
-				return p, what
-			}
-			if p, w := walkSecrets(p, x[k]); p != "" {
-				return p, w
-			}
-		}
-	case []any:
-		for i, e := range x {
-			if p, w := walkSecrets(path+"/"+strconv.Itoa(i), e); p != "" {
-				return p, w
-			}
-		}
-	}
-	return "", ""
-}
-
-func pathOrRoot(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return p
-}
-
-func secretKind(s string) string {
-	switch {
-	case strings.HasPrefix(strings.TrimSpace(s), "3MVG"):
-		return "consumer key (3MVG…)"
-	case sessionIDRe.MatchString(s):
-		return "session ID (00D…!…)"
-	case privateKeyRe.MatchString(s):
-		return "private key (PEM)"
-	}
-	return ""
-}
-
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-// handleGetScenario is GET /api/scenarios/{id}: the shared document, with
-// the live org's mode and issuer in headers.
+// handleGetScenario is GET /api/scenarios/{id}: the shared document as it
+// was shared, with its live org's mode and issuer in headers. Only the
+// share id reads it; the live org id in issuer URLs does not.
 func (s *Server) handleGetScenario(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !validID(id) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "no shared scenario " + strconv.Quote(id)})
+	notFound := func() {
+		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "no shared scenario " + strconv.Quote(id) + " (shares expire after " +
+			strconv.Itoa(int(s.cfg.Retention.ShareIdle.Hours()/24)) + " days without use)"})
+	}
+	if !validShareID(id) {
+		notFound()
 		return
 	}
-	rec, err := s.st.GetScenario(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusNotFound, apiError{Error: "not_found", Message: "no shared scenario " + strconv.Quote(id)})
+	ctx := r.Context()
+	now := s.cfg.Now()
+	rec, err := s.st.GetScenario(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && s.cfg.Retention.ShareExpired(rec, now)) {
+		notFound()
 		return
 	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
+	if now.Sub(rec.LastUse()) >= touchEvery {
+		if err := s.st.TouchScenario(ctx, rec, now); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		s.forget(rec.OrgID)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Caplab-Mode", rec.Mode)
-	h.Set("Caplab-Issuer", s.issuer(id))
+	h.Set("Caplab-Issuer", s.issuerOf(rec))
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store") // it holds the scenario's synthetic secrets
 	w.Write(rec.Document)
-}
-
-// validID: 12 base64url characters.
-func validID(id string) bool {
-	if len(id) != 12 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // internal logs an unexpected error and answers 500.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 	noStore(w)
+	if errors.Is(err, store.ErrQuota) {
+		// Not an outage: this live org has recorded all the grants it may.
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "rate_limit_exceeded",
+			"error_description": "this live org reached its limit of grants; share the scenario again for a fresh live org"})
+		return
+	}
 	if temporary(err) {
 		// A store outage (throttling, a dropped connection) is retryable:
 		// say so, rather than a 500 the client would treat as final.

@@ -110,7 +110,7 @@ func (s *Server) parseTokenRequest(w http.ResponseWriter, r *http.Request, o *li
 // with WWW-Authenticate in rfc mode.
 func (s *Server) clientError(w http.ResponseWriter, o *liveOrg, status int, code, desc string) {
 	if o.rfc() && code == policy.LiveErrInvalidClient {
-		w.Header().Set("WWW-Authenticate", `Basic realm="`+s.issuer(o.id)+`", error="invalid_client"`)
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+o.issuer()+`", error="invalid_client"`)
 		status = http.StatusUnauthorized
 	}
 	writeOAuthError(w, status, code, desc)
@@ -175,6 +175,9 @@ func (s *Server) tokenCode(t *tokenRequest) {
 			ev.CodeVerifier = "correct"
 		default:
 			ev.CodeVerifier = "wrong"
+		}
+		if rec.Challenge != "" && verifier != "" && !checkVerifierShape(t, &ev, verifier) {
+			return // verifier.go
 		}
 		if t.has("redirect_uri") || t.o.rfc() {
 			got := t.get("redirect_uri")
@@ -360,18 +363,31 @@ func history(g store.Grant, tok store.Token) ([]step, error) {
 func (s *Server) tokenPassword(t *tokenRequest) {
 	app := t.o.sc.AppByConsumerKey(t.c.id)
 	username, pw := t.get("username"), t.get("password")
-	pwState, tokState := "wrong", "correct"
-	if _, u := t.o.sc.FindUser(username); u != nil {
-		want := firstNonEmpty(u.Password, "password")
+	org, u := t.o.sc.FindUser(username)
+	pwState, tokState := passwordStates(u, pw)
+	if u != nil {
+		// A locked-out user gets the answer of a wrong password (Salesforce:
+		// "invalid username, password, security token; or user locked
+		// out"), and a wrong password counts towards the lockout.
+		l, err := s.st.GetLockout(t.r.Context(), t.o.id, username)
 		switch {
-		case pw == "":
-			pwState = "missing"
-		case equalSecret(pw, want+u.SecurityToken):
-			pwState = "correct"
-		case len(pw) >= len(want) && equalSecret(pw[:len(want)], want):
-			pwState, tokState = "correct", "wrong"
-			if len(pw) == len(want) {
-				tokState = "missing"
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			s.internal(t.w, t.r, err)
+			return
+		case l.Locked(t.now):
+			auditOf(t.r.Context()).lockedOut(t.o, username, t.c.id)
+			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescAuthFailure)
+			return
+		case pwState != "correct":
+			max, period := org.Lockout()
+			if _, err := s.st.AddLoginFailure(t.r.Context(), t.o.id, username, t.now, max, period); err != nil {
+				s.internal(t.w, t.r, err)
+				return
+			}
+		case l.Failures > 0:
+			if err := s.st.ClearLoginFailures(t.r.Context(), t.o.id, username, t.now); err != nil {
+				s.internal(t.w, t.r, err)
+				return
 			}
 		}
 	}
@@ -422,6 +438,10 @@ func (s *Server) direct(t *tokenRequest, ev policy.Event, user, org string) {
 		s.internal(t.w, t.r, err)
 		return
 	}
+	if ev.Grant == "client_credentials" {
+		// Salesforce's client-credentials answer also names the API host.
+		body["api_instance_url"] = t.o.issuer()
+	}
 	writeJSON(t.w, http.StatusOK, body)
 }
 
@@ -444,7 +464,7 @@ func (s *Server) issueTokens(ctx context.Context, o *liveOrg, app *policy.App, g
 	issuedAt := strconv.FormatInt(now.UnixMilli(), 10)
 	body := map[string]any{
 		"access_token": access,
-		"instance_url": s.issuer(o.id),
+		"instance_url": o.issuer(),
 		"id":           idURL,
 		"token_type":   "Bearer",
 		"scope":        res.Issued.Scope,
@@ -469,7 +489,7 @@ func (s *Server) issueTokens(ctx context.Context, o *liveOrg, app *policy.App, g
 	}
 	if res.Issued.IDToken {
 		claims := map[string]any{
-			"iss": s.issuer(o.id), "sub": idURL, "aud": g.ClientID,
+			"iss": o.issuer(), "sub": idURL, "aud": g.ClientID,
 			"iat": now.Unix(), "exp": now.Add(idTokenTTL).Unix(), "auth_time": now.Unix(),
 			"preferred_username": g.User, "name": g.User, "user_id": id.userID, "organization_id": id.orgID,
 			"at_hash": atHash(access),

@@ -429,3 +429,38 @@ func TestUnsoundRegistryRow(t *testing.T) {
 	}
 	wantPage(t, f.callback("code", "c", "state", handle), http.StatusBadRequest, "destination_removed")
 }
+
+// TestAttackStartFlood: starting flows writes records, so one address may
+// start only so many a minute (429 with Retry-After, and nothing written);
+// another address is not affected.
+func TestAttackStartFlood(t *testing.T) {
+	f := newFixture(t)
+	started := 0
+	var last *httptest.ResponseRecorder
+	for range 100 {
+		last = f.do("GET", relay.PathStart+"?"+startQuery("acme", "prod"), "")
+		if last.Code != http.StatusFound {
+			break
+		}
+		started++
+	}
+	if last.Code != http.StatusTooManyRequests || last.Header().Get("Retry-After") == "" || last.Header().Get("Location") != "" {
+		t.Fatalf("after %d starts: %d, Retry-After %q, Location %q; want 429 with Retry-After and no redirect",
+			started, last.Code, last.Header().Get("Retry-After"), last.Header().Get("Location"))
+	}
+	if started == 0 || started >= 100 {
+		t.Fatalf("%d starts allowed before the limit", started)
+	}
+	if n := f.st.creates.Load(); int(n) != started {
+		t.Fatalf("%d flows stored for %d allowed starts: a refused start wrote a record", n, started)
+	}
+	path, query, _ := strings.Cut(relay.PathStart+"?"+startQuery("acme", "prod"), "?")
+	r := httptest.NewRequest("GET", path, nil)
+	r.URL.RawQuery = query
+	r.RemoteAddr = "198.51.100.20:4000"
+	w := httptest.NewRecorder()
+	f.h.ServeHTTP(w, r)
+	if w.Code != http.StatusFound {
+		t.Fatalf("another address was refused: %d", w.Code)
+	}
+}

@@ -42,6 +42,8 @@ var (
 		"This endpoint does not accept that method."}
 	failNotFound = failure{http.StatusNotFound, "not_found", "Not found",
 		"There is nothing here."}
+	failRateLimited = failure{http.StatusTooManyRequests, "rate_limited", "Too many sign-ins",
+		"Too many sign-ins were started from your address. Wait a minute and start again from your application."}
 	failUnavailable = failure{http.StatusServiceUnavailable, "unavailable", "Try again",
 		"The relay could not reach its store. Start again from your application in a moment."}
 	failInternal = failure{http.StatusInternalServerError, "internal", "Relay error",

@@ -32,6 +32,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/caplab/caplab/lambda/ratelimit"
 )
 
 // Config configures the relay.
@@ -53,7 +55,14 @@ type Config struct {
 	// Logger receives one line per request (tenant, outcome, duration;
 	// never a code, state or handle). Default slog.Default().
 	Logger *slog.Logger
+	// NoRateLimits turns off the per-client-IP limit on starting flows
+	// (tests that start many flows from 127.0.0.1). Never on a public relay.
+	NoRateLimits bool
 }
+
+// Starting a flow writes a record, so it is limited per client IP:
+// plenty for people signing in, little for a script filling the store.
+const startsPerMinute, startBurst = 30, 30
 
 // Defaults and bounds of Config.
 const (
@@ -111,6 +120,7 @@ type handler struct {
 	log      *slog.Logger
 	admin    bool
 	adminKey [sha256.Size]byte // SHA-256 of the admin key, compared in constant time
+	starts   *ratelimit.Limiter
 }
 
 // New returns the relay's handler. It panics if cfg is invalid: call
@@ -131,6 +141,9 @@ func New(cfg Config, st Store) http.Handler {
 	}
 	if cfg.AdminKey != "" {
 		h.admin, h.adminKey = true, sha256.Sum256([]byte(cfg.AdminKey))
+	}
+	if !cfg.NoRateLimits {
+		h.starts = ratelimit.New(startsPerMinute, startBurst)
 	}
 	return h
 }

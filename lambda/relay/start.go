@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+
+	"github.com/caplab/caplab/lambda/ratelimit"
 )
 
 // Limits on start parameters.
@@ -29,6 +31,10 @@ var passThrough = []string{"scope", "nonce", "prompt", "login_hint"}
 func (h *handler) start(w http.ResponseWriter, r *http.Request) outcome {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(w, "", "GET")
+	}
+	if ok, retry := h.starts.Allow(ratelimit.ClientIP(r), h.now()); !ok {
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(retry))
+		return fail(w, "", failRateLimited)
 	}
 	p, ok := params(r.URL.RawQuery, startParams...)
 	if !ok || !ValidID(p["tenant"]) {

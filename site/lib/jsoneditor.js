@@ -67,7 +67,12 @@ export class JsonEditor {
     const lines = [];
     for (let i = 1; i <= n; i++) lines.push(bad.has(i) ? `<span class="bad" title="${escapeAttr(bad.get(i))}">${i}</span>` : String(i));
     this.gutter.innerHTML = lines.join('\n') + '\n';
-    this.marks.replaceChildren(...[...bad.keys()].map((l) => h('div', { class: 'mark', style: `top: calc(${l - 1} * var(--code-lh) + var(--code-pad))` })));
+    // Positioned through the CSSOM: a style attribute breaks the page's CSP.
+    this.marks.replaceChildren(...[...bad.keys()].map((l) => {
+      const m = h('div', { class: 'mark' });
+      m.style.top = `calc(${l - 1} * var(--code-lh) + var(--code-pad))`;
+      return m;
+    }));
     this.sync();
   }
 

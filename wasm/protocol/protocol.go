@@ -27,10 +27,20 @@
 // paths are JSON Pointers into the scenario for evaluate, lint and fixes,
 // into the request (prefixed "/a" or "/b") for diff, and into the request
 // for problems with the request itself (such as "/version" or "/op").
+//
+// Evaluation is bounded by the engine's limits (policy/limits.go). When a
+// scenario's timeline goes past one (an admin patch that grows the scenario
+// too far, more work than the budget), evaluate, fixes and diff answer
+// ok:false with the error at the path that hit it, and "limit":
+// {"limit","max","path","message"} naming the limit. When only the fix
+// search runs out of budget, the result is complete: evaluate's and diff's
+// results list it in "limits", and fixes gives each event it cut short a
+// "limit": {"limit","max","message"}.
 package protocol
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -72,6 +82,8 @@ type Response struct {
 	OK      bool                `json:"ok"`
 	Result  any                 `json:"result,omitempty"`
 	Errors  []policy.FieldError `json:"errors,omitempty"`
+	// Limit is the engine limit an evaluation went past, with ok false.
+	Limit *policy.LimitError `json:"limit,omitempty"`
 }
 
 // Info is the result of the info op.
@@ -103,6 +115,9 @@ type EventFixes struct {
 	Error            string       `json:"error"`
 	ErrorDescription string       `json:"errorDescription"`
 	Fixes            []policy.Fix `json:"fixes"`
+	// Limit is set when a limit stopped the fix search before it was
+	// done with this event: Fixes are those found before, if any.
+	Limit *policy.LimitNote `json:"limit,omitempty"`
 }
 
 // Handle answers one request. It never panics: an engine panic becomes an
@@ -186,7 +201,11 @@ func handle(data []byte, now time.Time) Response {
 		if err != nil {
 			return failure(decodeErrors(err, "")...)
 		}
-		return success(policy.Evaluate(s, opt))
+		res, err := policy.EvaluateContext(context.Background(), s, opt)
+		if err != nil {
+			return limitFailure(err, "")
+		}
+		return success(res)
 	case "fixes":
 		doc, fe := document(req.Scenario, "scenario", at)
 		if fe != nil {
@@ -197,19 +216,11 @@ func handle(data []byte, now time.Time) Response {
 			return failure(decodeErrors(err, "")...)
 		}
 		opt.NoFixes = false
-		res := policy.Evaluate(s, opt)
-		out := []EventFixes{}
-		for _, r := range res.Results {
-			if r.Outcome != policy.Denied {
-				continue
-			}
-			fixes := r.Fixes
-			if fixes == nil {
-				fixes = []policy.Fix{}
-			}
-			out = append(out, EventFixes{Event: r.Event, ID: r.ID, Error: r.Error, ErrorDescription: r.ErrorDescription, Fixes: fixes})
+		res, err := policy.EvaluateContext(context.Background(), s, opt)
+		if err != nil {
+			return limitFailure(err, "")
 		}
-		return success(out)
+		return success(eventFixes(res))
 	case "diff":
 		docA, fe := document(req.A, "a", at)
 		if fe != nil {
@@ -231,13 +242,58 @@ func handle(data []byte, now time.Time) Response {
 			}
 			return failure(errs...)
 		}
-		ra, rb := policy.Evaluate(sa, opt), policy.Evaluate(sb, opt)
+		ra, err := policy.EvaluateContext(context.Background(), sa, opt)
+		if err != nil {
+			return limitFailure(err, "/a")
+		}
+		rb, err := policy.EvaluateContext(context.Background(), sb, opt)
+		if err != nil {
+			return limitFailure(err, "/b")
+		}
 		return success(DiffResult{Diff: policy.Diff(ra, rb), A: ra, B: rb})
 	case "":
 		return at("op", `missing op: send "op" with one of `+opList())
 	default:
 		return at("op", "unknown op "+strconv.Quote(req.Op)+"; this engine knows "+opList())
 	}
+}
+
+// eventFixes lists the fixes of each denied event, and the limit that cut
+// its search short, if one did.
+func eventFixes(res *policy.Result) []EventFixes {
+	cutBy := map[int]*policy.LimitNote{}
+	for i := range res.Limits {
+		n := &res.Limits[i]
+		for _, ev := range n.Events {
+			cutBy[ev] = &policy.LimitNote{Limit: n.Limit, Max: n.Max, Message: n.Message}
+		}
+	}
+	out := []EventFixes{}
+	for _, r := range res.Results {
+		if r.Outcome != policy.Denied {
+			continue
+		}
+		fixes := r.Fixes
+		if fixes == nil {
+			fixes = []policy.Fix{}
+		}
+		out = append(out, EventFixes{Event: r.Event, ID: r.ID, Error: r.Error, ErrorDescription: r.ErrorDescription, Fixes: fixes, Limit: cutBy[r.Event]})
+	}
+	return out
+}
+
+// limitFailure is the error response of an evaluation past a limit, at
+// its path prefixed with prefix ("/a" or "/b" in a diff).
+func limitFailure(err error, prefix string) Response {
+	var le *policy.LimitError
+	if !errors.As(err, &le) {
+		return failure(policy.FieldError{Path: prefix, Message: err.Error()})
+	}
+	at := *le
+	at.Path = prefix + le.Path
+	r := failure(policy.FieldError{Path: at.Path, Message: le.Message})
+	r.Limit = &at
+	return r
 }
 
 // document returns a scenario document sent either as a JSON object or as

@@ -25,7 +25,7 @@ const (
 	EnvBaseURL         = "CAPLAB_BASE_URL"              // public base URL; issuers are BASE/o/{id}
 	EnvSigningKeyParam = "CAPLAB_SIGNING_KEY_PARAM"     // SSM SecureString: RSA private key, PEM
 	EnvCookieKeyParam  = "CAPLAB_COOKIE_KEY_PARAM"      // SSM SecureString: base64 of ≥32 random bytes
-	EnvIDSalt          = "CAPLAB_ID_SALT"               // optional share-id salt
+	EnvOrgDomain       = "CAPLAB_ORG_DOMAIN"            // optional: live orgs at {id}.{domain}
 	EnvRelayAdminParam = "CAPLAB_RELAY_ADMIN_KEY_PARAM" // relay: SSM SecureString with the admin key (optional: no admin API)
 	EnvDynamoEndpoint  = "CAPLAB_DYNAMODB_ENDPOINT"     // tests only: DynamoDB Local on 127.0.0.1
 	EnvSSMEndpoint     = "CAPLAB_SSM_ENDPOINT"          // tests only: a fake SSM on 127.0.0.1
@@ -33,9 +33,9 @@ const (
 
 // Env is the function's configuration from its environment.
 type Env struct {
-	Table, BaseURL, SigningKeyParam, CookieKeyParam, IDSalt string
-	RelayCallbackURL, RelayAdminKeyParam, RelayFlowTTL      string // the callback (relay) function
-	DynamoEndpoint, SSMEndpoint                             string
+	Table, BaseURL, SigningKeyParam, CookieKeyParam, OrgDomain string
+	RelayCallbackURL, RelayAdminKeyParam, RelayFlowTTL         string // the callback (relay) function
+	DynamoEndpoint, SSMEndpoint                                string
 }
 
 // LoadEnv reads and checks fn's environment. The issuer, the public base
@@ -45,7 +45,7 @@ func LoadEnv(fn Function) (Env, error) {
 	e := Env{
 		Table: os.Getenv(EnvTable), BaseURL: strings.TrimSuffix(os.Getenv(EnvBaseURL), "/"),
 		SigningKeyParam: os.Getenv(EnvSigningKeyParam), CookieKeyParam: os.Getenv(EnvCookieKeyParam),
-		IDSalt:           os.Getenv(EnvIDSalt),
+		OrgDomain:        os.Getenv(EnvOrgDomain),
 		RelayCallbackURL: os.Getenv(relay.EnvCallbackURL), RelayAdminKeyParam: os.Getenv(EnvRelayAdminParam),
 		RelayFlowTTL:   os.Getenv(relay.EnvFlowTTL),
 		DynamoEndpoint: os.Getenv(EnvDynamoEndpoint), SSMEndpoint: os.Getenv(EnvSSMEndpoint),

@@ -106,8 +106,8 @@ func (g guardStore) GetGrant(ctx context.Context, id string) (store.Grant, error
 	gr, err := g.Store.GetGrant(ctx, id)
 	return gr, g.do(ctx, err)
 }
-func (g guardStore) ListApprovals(ctx context.Context, id string) ([]store.Grant, error) {
-	gs, err := g.Store.ListApprovals(ctx, id)
+func (g guardStore) ListApprovals(ctx context.Context, orgID, user string) ([]store.Grant, error) {
+	gs, err := g.Store.ListApprovals(ctx, orgID, user)
 	return gs, g.do(ctx, err)
 }
 func (g guardStore) RevokeGrant(ctx context.Context, id, why string, now time.Time) error {

@@ -99,7 +99,7 @@ func Build(fn Function, env Env, secrets Secrets, st *dynamostore.Store, logger 
 		BaseURL:    env.BaseURL,
 		SigningKey: secrets.SigningKey,
 		CookieKey:  secrets.CookieKey,
-		IDSalt:     env.IDSalt,
+		OrgDomain:  env.OrgDomain,
 		Logger:     logger,
 	}, GuardStore(st))
 	return Restrict(fn, Guard(api, st, logger))

@@ -18,17 +18,33 @@ import (
 )
 
 var (
-	bScenarios = []byte("scenarios")
+	bScenarios = []byte("scenarios") // share id → store.Scenario
+	bOrgs      = []byte("orgs")      // live org id → orgRecord
 	bCodes     = []byte("codes")
 	bGrants    = []byte("grants")
-	bByScen    = []byte("approvals") // scenarioID \x00 createdAt \x00 grantID → grantID (interactive grants)
+	bApprovals = []byte("approvals") // orgID \x00 user \x00 createdAt \x00 grantID → grantID (active interactive grants)
 	bTokens    = []byte("tokens")
+	bLockouts  = []byte("lockouts")  // orgID \x00 user → store.Lockout
+	bOrgGrants = []byte("orgGrants") // orgID \x00 createdAt \x00 grantID → grantID (active grants)
+	bUses      = []byte("grantUses") // grantID → grantUse
+	bLogins    = []byte("logins")    // orgID \x00 slot → loginRecord (a ring of store.MaxLoginHistoryPerOrg)
 )
+
+// orgRecord indexes a live org: its share and how many grants it has had.
+type orgRecord struct {
+	ShareID string `json:"shareId"`
+	Grants  int    `json:"grants"`
+	Quota   int    `json:"quota"`
+	Logins  int    `json:"logins,omitempty"` // login attempts ever recorded (the ring's next slot)
+}
 
 // Store is a bbolt-backed store.
 type Store struct{ db *bolt.DB }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store  = (*Store)(nil)
+	_ store.Pruner = (*Store)(nil)
+)
 
 // Open opens (creating) the database file at path, creating its directory.
 func Open(path string) (*Store, error) {
@@ -43,7 +59,7 @@ func Open(path string) (*Store, error) {
 	// concurrent writers; a short delay keeps a lone writer's latency low.
 	db.MaxBatchDelay = maxBatchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bScenarios, bCodes, bGrants, bByScen, bTokens, bRelayTenants, bRelayFlows} {
+		for _, b := range [][]byte{bScenarios, bOrgs, bCodes, bGrants, bApprovals, bTokens, bLockouts, bOrgGrants, bUses, bLogins, bRelayTenants, bRelayFlows} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -81,8 +97,11 @@ func put(tx *bolt.Tx, bucket []byte, key string, v any) error {
 
 func (s *Store) PutScenario(_ context.Context, sc store.Scenario) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bScenarios).Get([]byte(sc.ID)) != nil {
-			return nil
+		if tx.Bucket(bScenarios).Get([]byte(sc.ID)) != nil || tx.Bucket(bOrgs).Get([]byte(sc.OrgID)) != nil {
+			return store.ErrExists
+		}
+		if err := put(tx, bOrgs, sc.OrgID, orgRecord{ShareID: sc.ID, Quota: sc.GrantQuota()}); err != nil {
+			return err
 		}
 		return put(tx, bScenarios, sc.ID, sc)
 	})
@@ -94,6 +113,29 @@ func (s *Store) GetScenario(_ context.Context, id string) (sc store.Scenario, er
 		return err
 	})
 	return sc, err
+}
+
+func (s *Store) GetLiveOrg(_ context.Context, orgID string) (sc store.Scenario, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		o, err := get[orgRecord](tx, bOrgs, orgID)
+		if err != nil {
+			return err
+		}
+		sc, err = get[store.Scenario](tx, bScenarios, o.ShareID)
+		return err
+	})
+	return sc, err
+}
+
+func (s *Store) TouchScenario(_ context.Context, share store.Scenario, now time.Time) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		sc, err := get[store.Scenario](tx, bScenarios, share.ID)
+		if err != nil {
+			return err
+		}
+		sc.LastUsedAt = now
+		return put(tx, bScenarios, share.ID, sc)
+	})
 }
 
 // maxBatchDelay is how long a write waits for others to share its commit.
@@ -142,25 +184,71 @@ func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (c stor
 	return c, outcome
 }
 
-func scenKey(g store.Grant) []byte {
+func userPrefix(orgID, user string) string { return orgID + "\x00" + user + "\x00" }
+
+func approvalKey(g store.Grant) []byte {
+	return []byte(userPrefix(g.ScenarioID, g.User) + g.CreatedAt.UTC().Format("20060102150405.000000000") + "\x00" + g.ID)
+}
+
+func orgGrantKey(g store.Grant) []byte {
 	return []byte(g.ScenarioID + "\x00" + g.CreatedAt.UTC().Format("20060102150405.000000000") + "\x00" + g.ID)
 }
 
+// PutGrant writes the grant and its approval index entry (active
+// interactive grants only), counting a new grant against its live org's
+// quota, in one transaction. The outcome rides in the closure, as in
+// ClaimCode, so a refused grant does not fail the others of its batch.
 func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
+	var outcome error
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		outcome = nil
 		old, err := get[store.Grant](tx, bGrants, g.ID)
-		if err == nil && old.Interactive {
-			if err := tx.Bucket(bByScen).Delete(scenKey(old)); err != nil {
+		switch {
+		case err == nil:
+			if old.Status == store.GrantRevoked {
+				// A revocation is sticky: a stale rewrite must not undo it.
+				g.Status, g.RevokedWhy, g.RevokedAt = old.Status, old.RevokedWhy, old.RevokedAt
+			}
+			if err := tx.Bucket(bApprovals).Delete(approvalKey(old)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bOrgGrants).Delete(orgGrantKey(old)); err != nil {
+				return err
+			}
+		case errors.Is(err, store.ErrNotFound):
+			o, err := get[orgRecord](tx, bOrgs, g.ScenarioID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if err == nil && o.Grants >= o.Quota {
+				outcome = store.ErrQuota
+				return nil
+			}
+			if err == nil {
+				o.Grants++
+				if err := put(tx, bOrgs, g.ScenarioID, o); err != nil {
+					return err
+				}
+			}
+		default:
+			return err
+		}
+		if g.Interactive && g.Status != store.GrantRevoked {
+			if err := tx.Bucket(bApprovals).Put(approvalKey(g), []byte(g.ID)); err != nil {
 				return err
 			}
 		}
-		if g.Interactive {
-			if err := tx.Bucket(bByScen).Put(scenKey(g), []byte(g.ID)); err != nil {
+		if g.Status != store.GrantRevoked {
+			if err := tx.Bucket(bOrgGrants).Put(orgGrantKey(g), []byte(g.ID)); err != nil {
 				return err
 			}
 		}
 		return put(tx, bGrants, g.ID, g)
 	})
+	if err != nil {
+		return err
+	}
+	return outcome
 }
 
 func (s *Store) GetGrant(_ context.Context, id string) (g store.Grant, err error) {
@@ -171,10 +259,10 @@ func (s *Store) GetGrant(_ context.Context, id string) (g store.Grant, err error
 	return g, err
 }
 
-func (s *Store) ListApprovals(_ context.Context, scenarioID string) (out []store.Grant, err error) {
-	prefix := []byte(scenarioID + "\x00")
+func (s *Store) ListApprovals(_ context.Context, orgID, user string) (out []store.Grant, err error) {
+	prefix := []byte(userPrefix(orgID, user))
 	err = s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bByScen).Cursor()
+		c := tx.Bucket(bApprovals).Cursor()
 		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
 			g, err := get[store.Grant](tx, bGrants, string(v))
 			if err != nil {
@@ -197,12 +285,25 @@ func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) er
 			return nil
 		}
 		g.Status, g.RevokedWhy, g.RevokedAt = store.GrantRevoked, why, now
+		if err := tx.Bucket(bApprovals).Delete(approvalKey(g)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bOrgGrants).Delete(orgGrantKey(g)); err != nil {
+			return err
+		}
 		return put(tx, bGrants, id, g)
 	})
 }
 
 func (s *Store) PutToken(_ context.Context, t store.Token) error {
-	return s.db.Batch(func(tx *bolt.Tx) error { return put(tx, bTokens, t.Hash, t) })
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		if t.Kind == store.KindAccess {
+			if err := countUse(tx, t.GrantID, t.IssuedAt); err != nil {
+				return err
+			}
+		}
+		return put(tx, bTokens, t.Hash, t)
+	})
 }
 
 func getToken(tx *bolt.Tx, hash string, now time.Time) (store.Token, error) {

@@ -27,7 +27,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutScenario(t.Context(), store.Scenario{ID: "x", Document: []byte("{}")}); err != nil {
+	if err := s.PutScenario(t.Context(), store.Scenario{ID: "x", OrgID: "org-x", Document: []byte("{}")}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -36,7 +36,7 @@ func TestReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := s.GetScenario(t.Context(), "x"); err != nil {
+	if _, err := s.GetLiveOrg(t.Context(), "org-x"); err != nil {
 		t.Fatal(err)
 	}
 }

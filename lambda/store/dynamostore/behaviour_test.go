@@ -147,7 +147,7 @@ func TestRevocationIsSticky(t *testing.T) {
 	client := newClient(d.Endpoint, nil)
 	s := dynamostore.New(client, newTable(t, client))
 	ctx := context.Background()
-	g := store.Grant{ID: "g", ScenarioID: "s1", Interactive: true, Status: store.GrantActive, Scope: "api", CreatedAt: t0}
+	g := store.Grant{ID: "g", ScenarioID: "s1", User: "ana", Interactive: true, Status: store.GrantActive, Scope: "api", CreatedAt: t0}
 	if err := s.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
@@ -166,13 +166,14 @@ func TestRevocationIsSticky(t *testing.T) {
 	if got.Status != store.GrantRevoked || got.RevokedWhy != "user revoked the app" || got.Scope != "api refresh_token" {
 		t.Fatalf("after a stale put: %+v; want revoked (first reason) with the new record", got)
 	}
-	if gs, _ := s.ListApprovals(ctx, "s1"); len(gs) != 1 || gs[0].Status != store.GrantRevoked {
-		t.Fatalf("ListApprovals = %+v", gs)
+	if gs, _ := s.ListApprovals(ctx, "s1", "ana"); len(gs) != 0 {
+		t.Fatalf("ListApprovals = %+v; want none (the grant is revoked)", gs)
 	}
 }
 
 // TestListApprovalsMany pages past one BatchGetItem (100 keys) and skips
-// non-interactive grants.
+// non-interactive grants (one user with 130 grants: far more than the five
+// live approvals per app the live org keeps, as after many revocations).
 func TestListApprovalsMany(t *testing.T) {
 	d := startLocal(t)
 	client := newClient(d.Endpoint, nil)
@@ -180,13 +181,13 @@ func TestListApprovalsMany(t *testing.T) {
 	ctx := context.Background()
 	const n = 130
 	for i := range n {
-		g := store.Grant{ID: fmt.Sprintf("g%03d", i), ScenarioID: "s1", Interactive: i%10 != 0, Status: store.GrantActive,
+		g := store.Grant{ID: fmt.Sprintf("g%03d", i), ScenarioID: "s1", User: "ana", Interactive: i%10 != 0, Status: store.GrantActive,
 			CreatedAt: t0.Add(time.Duration(n-i) * time.Second)}
 		if err := s.PutGrant(ctx, g); err != nil {
 			t.Fatal(err)
 		}
 	}
-	gs, err := s.ListApprovals(ctx, "s1")
+	gs, err := s.ListApprovals(ctx, "s1", "ana")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,11 +206,11 @@ func TestScenarioTooLarge(t *testing.T) {
 	client := newClient(d.Endpoint, nil)
 	s := dynamostore.New(client, newTable(t, client))
 	big := bytes.Repeat([]byte("x"), dynamostore.MaxDocumentSize+1)
-	if err := s.PutScenario(context.Background(), store.Scenario{ID: "big", Document: big}); !errors.Is(err, dynamostore.ErrTooLarge) {
+	if err := s.PutScenario(context.Background(), store.Scenario{ID: "big", OrgID: "org-big", Document: big}); !errors.Is(err, dynamostore.ErrTooLarge) {
 		t.Fatalf("PutScenario(too large) = %v", err)
 	}
 	ok := bytes.Repeat([]byte("y"), dynamostore.MaxDocumentSize)
-	if err := s.PutScenario(context.Background(), store.Scenario{ID: "max", Document: ok}); err != nil {
+	if err := s.PutScenario(context.Background(), store.Scenario{ID: "max", OrgID: "org-max", Document: ok}); err != nil {
 		t.Fatalf("PutScenario(at the limit) = %v", err)
 	}
 	got, err := s.GetScenario(context.Background(), "max")

@@ -3,11 +3,25 @@
 //
 // Items (PK / SK):
 //
-//	SHARE#<scenario id> / META         shared scenario (doc: the JSON, binary); created with attribute_not_exists(PK)
-//	SHARE#<scenario id> / GRANT#<id>   index entry of an interactive grant (approval) under its scenario (ListApprovals: one Query)
+//	SHARE#<share id> / META            shared scenario (doc: the JSON, binary); ttl = last use + ShareIdle
+//	LIVEORG#<org id> / META            the same record under its live org id (one read for GetLiveOrg) and
+//	                                   the org's grant count (MaxGrantsPerOrg); ttl as the share's
+//	APPROVALS#<org id>#<user hash> / GRANT#<id>
+//	                                   index entry of an active interactive grant (ListApprovals: one Query
+//	                                   for one user); deleted on revocation; ttl as the grant's
 //	CODE#<sha256> / META               authorization code; used_at absent until claimed; ttl = exp + 30 min
-//	GRANT#<id> / META                  grant (token family); status active|revoked; no ttl
-//	TOKEN#<sha256> / META              access or refresh token (kind attribute); ttl = exp + 30 min when it expires
+//	GRANT#<id> / META                  grant (token family); status active|revoked; ttl = created + Retention.Grant
+//	TOKEN#<sha256> / META              access or refresh token (kind attribute); ttl = exp + 30 min when it
+//	                                   expires, else issued + Retention.Grant
+//	LOCKOUT#<org id>#<user hash> / META failed-login counter; ttl = lockout end or last change + 1 day
+//	ORGGRANTS#<org id> / GRANT#<id>    index entry of an active grant with its use count (uses, last_used_at:
+//	                                   ADDed by PutToken of an access token, in the same transaction);
+//	                                   ListGrants is one Query; deleted on revocation; ttl as the grant's
+//	LOGINS#<org id> / SLOT#<n>         a login attempt in its org's ring of store.MaxLoginHistoryPerOrg slots
+//	                                   (slot = the org's logins counter on LIVEORG, modulo the ring's size);
+//	                                   ttl = attempt + store.LoginHistoryKeep
+//
+// Every item that can expire carries ttl, so nothing is kept forever.
 //
 // Each item keeps its immutable fields as JSON in rec and its mutable
 // fields (used_at, grant_id, status, revoked, last_used_at, expires_at) as
@@ -60,10 +74,12 @@ package dynamostore
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,21 +100,29 @@ type API interface {
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 }
 
 // Store is a DynamoDB-backed store.Store.
 type Store struct {
 	db    API
 	table *string
+	keep  store.Retention
 }
 
 var _ store.Store = (*Store)(nil)
 
 // New returns a store over an existing table (see CreateTable and
-// infra/template.yaml). Build the client with ClientOptions for the tuned
-// retryer.
+// infra/template.yaml) with store.DefaultRetention. Build the client with
+// ClientOptions for the tuned retryer.
 func New(db API, table string) *Store {
-	return &Store{db: db, table: aws.String(table)}
+	return &Store{db: db, table: aws.String(table), keep: store.DefaultRetention}
+}
+
+// WithRetention sets how long shares and grants are kept (their ttl).
+func (s *Store) WithRetention(r store.Retention) *Store {
+	s.keep = r
+	return s
 }
 
 // Close does nothing: the SDK client holds no resources that need it.
@@ -172,6 +196,16 @@ func ttlAfter(exp time.Time) types.AttributeValue {
 	return nv(exp.Add(UsedRowGrace).Unix())
 }
 
+// ttlAt is a ttl attribute for a record to keep until t, and at least
+// UsedRowGrace past the wall clock (as ttlAfter, for callers on a
+// simulated or test clock in the past).
+func ttlAt(t time.Time) types.AttributeValue {
+	if floor := time.Now().Add(UsedRowGrace); floor.After(t) {
+		t = floor
+	}
+	return nv(t.Unix())
+}
+
 func newClaimID() string {
 	var b [16]byte
 	rand.Read(b[:])
@@ -202,26 +236,40 @@ func conditionFailed(err error) (*types.ConditionalCheckFailedException, bool) {
 
 // --- scenarios ---
 
-func (s *Store) PutScenario(ctx context.Context, sc store.Scenario) error {
-	if len(sc.Document) > MaxDocumentSize {
-		return ErrTooLarge
-	}
+// scenarioItems are the share's item and its live org's, both with the
+// whole record so either id reads it in one request.
+func (s *Store) scenarioItems(sc store.Scenario) (share, org map[string]types.AttributeValue, err error) {
 	meta := sc
 	meta.Document = nil
 	rec, err := json.Marshal(meta)
 	if err != nil {
+		return nil, nil, err
+	}
+	ttl := ttlAt(sc.LastUse().Add(s.keep.ShareIdle))
+	share = map[string]types.AttributeValue{
+		AttrPK: sv(prefixScenario + sc.ID), AttrSK: sv(skMeta),
+		attrType: sv("scenario"), attrRec: sv(string(rec)), attrDoc: bv(nonNil(sc.Document)), AttrTTL: ttl,
+	}
+	org = maps.Clone(share)
+	org[AttrPK], org[attrType], org[attrGrants], org[attrQuota] = sv(prefixLiveOrg+sc.OrgID), sv("liveOrg"), nv(0), nv(int64(sc.GrantQuota()))
+	return share, org, nil
+}
+
+// PutScenario writes both items in one transaction, each only if new.
+func (s *Store) PutScenario(ctx context.Context, sc store.Scenario) error {
+	if len(sc.Document) > MaxDocumentSize {
+		return ErrTooLarge
+	}
+	share, org, err := s.scenarioItems(sc)
+	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table,
-		Item: map[string]types.AttributeValue{
-			AttrPK: sv(prefixScenario + sc.ID), AttrSK: sv(skMeta),
-			attrType: sv("scenario"), attrRec: sv(string(rec)), attrDoc: bv(nonNil(sc.Document)),
-		},
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	if _, ok := conditionFailed(err); ok {
-		return nil // ids are content hashes: the first put wins, later ones are no-ops
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: share, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: s.table, Item: org, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if cancelledBy(err, "ConditionalCheckFailed") {
+		return store.ErrExists
 	}
 	return mapErr("PutScenario", err)
 }
@@ -233,17 +281,77 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
+func decodeScenario(item map[string]types.AttributeValue) (store.Scenario, error) {
+	var sc store.Scenario
+	if err := json.Unmarshal([]byte(getS(item, attrRec)), &sc); err != nil {
+		return store.Scenario{}, fmt.Errorf("dynamostore: scenario %s: %w", getS(item, AttrPK), err)
+	}
+	sc.Document = getB(item, attrDoc)
+	return sc, nil
+}
+
 func (s *Store) GetScenario(ctx context.Context, id string) (store.Scenario, error) {
 	item, err := s.get(ctx, "GetScenario", prefixScenario+id, skMeta)
 	if err != nil {
 		return store.Scenario{}, err
 	}
-	var sc store.Scenario
-	if err := json.Unmarshal([]byte(getS(item, attrRec)), &sc); err != nil {
-		return store.Scenario{}, fmt.Errorf("dynamostore: scenario %s: %w", id, err)
+	return decodeScenario(item)
+}
+
+func (s *Store) GetLiveOrg(ctx context.Context, orgID string) (store.Scenario, error) {
+	item, err := s.get(ctx, "GetLiveOrg", prefixLiveOrg+orgID, skMeta)
+	if err != nil {
+		return store.Scenario{}, err
 	}
-	sc.Document = getB(item, attrDoc)
-	return sc, nil
+	return decodeScenario(item)
+}
+
+// TouchScenario moves both items' last use and ttl, in one transaction.
+func (s *Store) TouchScenario(ctx context.Context, sc store.Scenario, now time.Time) error {
+	sc.LastUsedAt = now
+	meta := sc
+	meta.Document = nil
+	rec, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	update := func(pk string) types.TransactWriteItem {
+		return types.TransactWriteItem{Update: &types.Update{
+			TableName: s.table, Key: key(pk, skMeta),
+			UpdateExpression:          aws.String("SET rec = :rec, #ttl = :ttl"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames:  map[string]string{"#ttl": AttrTTL},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rec": sv(string(rec)), ":ttl": ttlAt(now.Add(s.keep.ShareIdle))},
+		}}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		update(prefixScenario + sc.ID), update(prefixLiveOrg + sc.OrgID),
+	}})
+	if cancelledBy(err, "ConditionalCheckFailed") {
+		return store.ErrNotFound
+	}
+	return mapErr("TouchScenario", err)
+}
+
+// cancelledBy says whether err is a cancelled transaction one of whose
+// items failed with code (e.g. "ConditionalCheckFailed").
+func cancelledBy(err error, code string) bool {
+	_, ok := cancelledAt(err, code)
+	return ok
+}
+
+// cancelledAt is the index of the first transaction item that failed with code.
+func cancelledAt(err error, code string) (int, bool) {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return 0, false
+	}
+	for i, r := range tce.CancellationReasons {
+		if deref(r.Code) == code {
+			return i, true
+		}
+	}
+	return 0, false
 }
 
 // --- codes ---
@@ -328,21 +436,35 @@ func (s *Store) ClaimCode(ctx context.Context, hash string, now time.Time) (stor
 
 // --- grants ---
 
-func grantItems(g store.Grant) (grant, index map[string]types.AttributeValue, err error) {
+// userHash keys a user within a live org (usernames are free text).
+func userHash(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return hex.EncodeToString(sum[:16])
+}
+
+func approvalsPK(orgID, user string) string {
+	return prefixApprovals + orgID + "#" + userHash(user)
+}
+
+// grantItems are a grant's item, its approval index entry (interactive
+// active grants) and its org index update (active grants): an update, so
+// rewriting a grant keeps its use count.
+func (s *Store) grantItems(g store.Grant) (grant, index map[string]types.AttributeValue, orgIndex *types.Update, err error) {
 	imm := g
 	imm.Status, imm.RevokedWhy, imm.RevokedAt = "", "", time.Time{}
 	rec, err := json.Marshal(imm)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	status := g.Status
 	if status == "" {
 		status = store.GrantActive
 	}
+	ttl := ttlAt(g.CreatedAt.Add(s.keep.Grant))
 	grant = map[string]types.AttributeValue{
 		AttrPK: sv(prefixGrant + g.ID), AttrSK: sv(skMeta),
 		attrType: sv("grant"), attrRec: sv(string(rec)), attrStatus: sv(status),
-		attrScenario: sv(g.ScenarioID), attrClient: sv(g.ClientID), attrCreated: nv(g.CreatedAt.UnixNano()),
+		attrScenario: sv(g.ScenarioID), attrClient: sv(g.ClientID), attrCreated: nv(g.CreatedAt.UnixNano()), AttrTTL: ttl,
 	}
 	if g.RevokedWhy != "" {
 		grant[attrWhy] = sv(g.RevokedWhy)
@@ -350,11 +472,23 @@ func grantItems(g store.Grant) (grant, index map[string]types.AttributeValue, er
 	if !g.RevokedAt.IsZero() {
 		grant[attrRevokedAt] = sv(tstr(g.RevokedAt))
 	}
-	index = map[string]types.AttributeValue{
-		AttrPK: sv(prefixScenario + g.ScenarioID), AttrSK: sv(prefixGrant + g.ID),
-		attrType: sv("grantIndex"), attrGrantID: sv(g.ID), attrCreated: nv(g.CreatedAt.UnixNano()),
+	if g.Interactive && status == store.GrantActive {
+		index = map[string]types.AttributeValue{
+			AttrPK: sv(approvalsPK(g.ScenarioID, g.User)), AttrSK: sv(prefixGrant + g.ID),
+			attrType: sv("approval"), attrGrantID: sv(g.ID), attrCreated: nv(g.CreatedAt.UnixNano()), AttrTTL: ttl,
+		}
 	}
-	return grant, index, nil
+	if status == store.GrantActive {
+		orgIndex = &types.Update{
+			TableName: s.table, Key: key(prefixOrgGrants+g.ScenarioID, prefixGrant+g.ID),
+			UpdateExpression:         aws.String("SET #type = :type, rec = :rec, created = :created, #ttl = :ttl"),
+			ExpressionAttributeNames: map[string]string{"#type": attrType, "#ttl": AttrTTL},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":type": sv("orgGrant"), ":rec": sv(string(rec)), ":created": nv(g.CreatedAt.UnixNano()), ":ttl": ttl,
+			},
+		}
+	}
+	return grant, index, orgIndex, nil
 }
 
 func decodeGrant(item map[string]types.AttributeValue) (store.Grant, error) {
@@ -368,44 +502,56 @@ func decodeGrant(item map[string]types.AttributeValue) (store.Grant, error) {
 	return g, err
 }
 
-// grantPutCondition keeps a revocation sticky: a put may overwrite an
-// active grant, create a new one, or write a revoked one, but never turn a
-// revoked grant active again (a handler that read the grant before a
-// concurrent revocation and writes it back would otherwise undo it).
-const grantPutCondition = "attribute_not_exists(PK) OR #st <> :revoked OR :newst = :revoked"
-
-// PutGrant writes the grant; an interactive grant (an approval) also gets
-// its index entry under its scenario, in the same transaction, so
-// ListApprovals never misses an approval nor lists a missing one.
+// PutGrant creates the grant, counts it on its live org (refused at
+// MaxGrantsPerOrg) and writes its approval index entry, in one
+// transaction. If the grant exists, the put rewrites it instead, never
+// turning a revoked grant active again (a handler that read the grant
+// before a concurrent revocation and writes it back would otherwise undo
+// it), and never counting it twice.
 func (s *Store) PutGrant(ctx context.Context, g store.Grant) error {
-	grant, index, err := grantItems(g)
+	grant, index, orgIndex, err := s.grantItems(g)
 	if err != nil {
 		return err
 	}
-	put := &types.Put{
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: s.table, Item: grant, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Update: &types.Update{
+			TableName: s.table, Key: key(prefixLiveOrg+g.ScenarioID, skMeta),
+			UpdateExpression:          aws.String("ADD grants :one"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND grants < quota"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": nv(1)},
+		}},
+	}
+	if index != nil {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: s.table, Item: index}})
+	}
+	if orgIndex != nil {
+		items = append(items, types.TransactWriteItem{Update: orgIndex})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	switch i, failed := cancelledAt(err, "ConditionalCheckFailed"); {
+	case !failed:
+		return mapErr("PutGrant", err)
+	case i == 1:
+		if _, gerr := s.get(ctx, "PutGrant", prefixLiveOrg+g.ScenarioID, skMeta); errors.Is(gerr, store.ErrNotFound) {
+			return s.rewriteGrant(ctx, g, grant, index, orgIndex) // a grant of no stored live org (tests); not counted
+		}
+		return store.ErrQuota
+	}
+	return s.rewriteGrant(ctx, g, grant, index, orgIndex)
+}
+
+// rewriteGrant overwrites an existing grant unless that would undo a revocation.
+func (s *Store) rewriteGrant(ctx context.Context, g store.Grant, grant, index map[string]types.AttributeValue, orgIndex *types.Update) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: s.table, Item: grant,
-		ConditionExpression:      aws.String(grantPutCondition),
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #st <> :revoked OR :newst = :revoked"),
 		ExpressionAttributeNames: map[string]string{"#st": attrStatus},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":revoked": sv(store.GrantRevoked), ":newst": grant[attrStatus],
 		},
-	}
-	var revokedAlready bool
-	if g.Interactive {
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-			TransactItems: []types.TransactWriteItem{{Put: put}, {Put: &types.Put{TableName: s.table, Item: index}}},
-		})
-		var tce *types.TransactionCanceledException
-		revokedAlready = errors.As(err, &tce) && len(tce.CancellationReasons) > 0 &&
-			deref(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed"
-	} else {
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: put.TableName, Item: put.Item, ConditionExpression: put.ConditionExpression,
-			ExpressionAttributeNames: put.ExpressionAttributeNames, ExpressionAttributeValues: put.ExpressionAttributeValues,
-		})
-		_, revokedAlready = conditionFailed(err)
-	}
-	if revokedAlready {
+	})
+	if _, revoked := conditionFailed(err); revoked {
 		// The stored grant is revoked: update the record, keep the revocation.
 		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: s.table, Key: key(prefixGrant+g.ID, skMeta),
@@ -414,9 +560,15 @@ func (s *Store) PutGrant(ctx context.Context, g store.Grant) error {
 				":rec": grant[attrRec], ":scen": grant[attrScenario], ":client": grant[attrClient], ":created": grant[attrCreated],
 			},
 		})
-		if err == nil && g.Interactive {
-			_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: index})
-		}
+		return mapErr("PutGrant", err)
+	}
+	if err == nil && index != nil {
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: index})
+	}
+	if err == nil && orgIndex != nil {
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: s.table, Key: orgIndex.Key,
+			UpdateExpression: orgIndex.UpdateExpression, ExpressionAttributeNames: orgIndex.ExpressionAttributeNames,
+			ExpressionAttributeValues: orgIndex.ExpressionAttributeValues})
 	}
 	return mapErr("PutGrant", err)
 }
@@ -429,17 +581,17 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 	return decodeGrant(item)
 }
 
-// ListApprovals queries the scenario's index entries (consistent), then
-// reads the grants with BatchGetItem (consistent): the interactive ones,
+// ListApprovals queries one user's index entries (consistent), then reads
+// the grants with BatchGetItem (consistent): the active interactive ones,
 // oldest first (ties by id).
-func (s *Store) ListApprovals(ctx context.Context, scenarioID string) ([]store.Grant, error) {
+func (s *Store) ListApprovals(ctx context.Context, orgID, user string) ([]store.Grant, error) {
 	var ids []string
 	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
 		TableName:              s.table,
 		ConsistentRead:         aws.Bool(true),
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :g)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(prefixScenario + scenarioID), ":g": sv(prefixGrant),
+			":pk": sv(approvalsPK(orgID, user)), ":g": sv(prefixGrant),
 		},
 		ProjectionExpression: aws.String(attrGrantID),
 	})
@@ -480,7 +632,7 @@ func (s *Store) ListApprovals(ctx context.Context, scenarioID string) ([]store.G
 				if err != nil {
 					return nil, err
 				}
-				if g.Interactive {
+				if g.Interactive && g.Status == store.GrantActive {
 					out = append(out, g)
 				}
 			}
@@ -497,9 +649,11 @@ func (s *Store) ListApprovals(ctx context.Context, scenarioID string) ([]store.G
 }
 
 // RevokeGrant is one conditional UpdateItem: only an active grant changes,
-// so the first reason and time are kept.
+// so the first reason and time are kept. The revoked grant's org index
+// entry and approval index entry are then deleted (further requests, on
+// revocation only).
 func (s *Store) RevokeGrant(ctx context.Context, id, why string, now time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                s.table,
 		Key:                      key(prefixGrant+id, skMeta),
 		UpdateExpression:         aws.String("SET #st = :revoked, revoked_why = :why, revoked_at = :at"),
@@ -508,8 +662,25 @@ func (s *Store) RevokeGrant(ctx context.Context, id, why string, now time.Time) 
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":revoked": sv(store.GrantRevoked), ":why": sv(why), ":at": sv(tstr(now)),
 		},
+		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
+	if err == nil {
+		g, err := decodeGrant(out.Attributes)
+		if err != nil {
+			return err
+		}
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: s.table, Key: key(prefixOrgGrants+g.ScenarioID, prefixGrant+g.ID),
+		})
+		if err != nil || !g.Interactive {
+			return mapErr("RevokeGrant", err)
+		}
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: s.table, Key: key(approvalsPK(g.ScenarioID, g.User), prefixGrant+g.ID),
+		})
+		return mapErr("RevokeGrant", err)
+	}
 	ccf, ok := conditionFailed(err)
 	if !ok {
 		return mapErr("RevokeGrant", err)
@@ -524,7 +695,7 @@ func (s *Store) RevokeGrant(ctx context.Context, id, why string, now time.Time) 
 
 // --- tokens ---
 
-func tokenItem(t store.Token) (map[string]types.AttributeValue, error) {
+func tokenItem(t store.Token, keep store.Retention) (map[string]types.AttributeValue, error) {
 	imm := t
 	imm.ExpiresAt, imm.LastUsedAt, imm.UsedAt, imm.Revoked = time.Time{}, time.Time{}, time.Time{}, false
 	rec, err := json.Marshal(imm)
@@ -540,6 +711,8 @@ func tokenItem(t store.Token) (map[string]types.AttributeValue, error) {
 		item[attrExpiresAt] = sv(tstr(t.ExpiresAt))
 		item[attrExp] = nv(t.ExpiresAt.UnixNano())
 		item[AttrTTL] = ttlAfter(t.ExpiresAt)
+	} else {
+		item[AttrTTL] = ttlAt(t.IssuedAt.Add(keep.Grant)) // a refresh token lives no longer than its grant's retention
 	}
 	if !t.LastUsedAt.IsZero() {
 		item[attrLastUsed] = sv(tstr(t.LastUsedAt))
@@ -572,10 +745,15 @@ func decodeToken(item map[string]types.AttributeValue) (store.Token, error) {
 	return t, nil
 }
 
+// PutToken puts the token; for an access token, in one transaction with
+// the use count of its grant (see countUse in audit.go).
 func (s *Store) PutToken(ctx context.Context, t store.Token) error {
-	item, err := tokenItem(t)
+	item, err := tokenItem(t, s.keep)
 	if err != nil {
 		return err
+	}
+	if t.Kind == store.KindAccess {
+		return s.putCountingUse(ctx, item, t)
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: item})
 	return mapErr("PutToken", err)

@@ -3,6 +3,7 @@ package dynamostore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,9 +43,10 @@ func TestTableHasTTL(t *testing.T) {
 		t.Fatalf("TTL description = %+v", out.TimeToLiveDescription)
 	}
 	s := dynamostore.New(client, table)
-	ttlOf := func(hash string) int64 {
+	ttlOfItem := func(pk, sk string) int64 {
+		t.Helper()
 		item, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
-			Key: map[string]typesAV{"PK": &typesS{Value: "CODE#" + hash}, "SK": &typesS{Value: "META"}}})
+			Key: map[string]typesAV{"PK": &typesS{Value: pk}, "SK": &typesS{Value: sk}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,6 +58,7 @@ func TestTableHasTTL(t *testing.T) {
 		fmt.Sscan(n.Value, &v)
 		return v
 	}
+	ttlOf := func(hash string) int64 { return ttlOfItem("CODE#"+hash, "META") }
 	// A live code: ttl is its expiry plus the grace, in epoch seconds.
 	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
 	if err := s.PutCode(ctx, store.Code{Hash: "live", ExpiresAt: exp}); err != nil {
@@ -71,5 +74,64 @@ func TestTableHasTTL(t *testing.T) {
 	}
 	if got := ttlOf("old"); got < before.Add(dynamostore.UsedRowGrace).Unix() {
 		t.Fatalf("ttl of an expired write = %d, want ≥ now + grace", got)
+	}
+
+	// Shares, live orgs, grants, approval entries, refresh tokens and login
+	// counters expire too (retention), so nothing is kept forever.
+	keep := store.Retention{ShareIdle: 40 * 24 * time.Hour, Grant: 50 * 24 * time.Hour}
+	s.WithRetention(keep)
+	now := time.Now().Truncate(time.Second)
+	if err := s.PutScenario(ctx, store.Scenario{ID: "sh", OrgID: "lo", Document: []byte("{}"), CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	g := store.Grant{ID: "g", ScenarioID: "lo", User: "ana", Interactive: true, Status: store.GrantActive, CreatedAt: now}
+	if err := s.PutGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, store.Token{Hash: "rt", Kind: store.KindRefresh, ScenarioID: "lo", GrantID: "g", IssuedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddLoginFailure(ctx, "lo", "ana", now, 10, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, store.Token{Hash: "at", Kind: store.KindAccess, ScenarioID: "lo", GrantID: "g", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddLoginHistory(ctx, store.LoginEvent{OrgID: "lo", ID: "e", At: now, User: "ana", Status: "Success"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		what, pk, sk string
+		want         time.Time
+	}{
+		{"share", "SHARE#sh", "META", now.Add(keep.ShareIdle)},
+		{"live org", "LIVEORG#lo", "META", now.Add(keep.ShareIdle)},
+		{"grant", "GRANT#g", "META", now.Add(keep.Grant)},
+		{"refresh token", "TOKEN#rt", "META", now.Add(keep.Grant)},
+		{"grant's org index entry", "ORGGRANTS#lo", "GRANT#g", now.Add(keep.Grant)},
+		{"login attempt", "LOGINS#lo", "SLOT#00000", now.Add(store.LoginHistoryKeep)},
+	} {
+		if got := ttlOfItem(c.pk, c.sk); got != c.want.Unix() {
+			t.Errorf("ttl of the %s = %d; want %d", c.what, got, c.want.Unix())
+		}
+	}
+	// Every item written above, approval entries and login counters
+	// included, carries a ttl.
+	scan, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]bool{}
+	for _, it := range scan.Items {
+		pk := it["PK"].(*typesS).Value
+		types[strings.SplitN(pk, "#", 2)[0]] = true
+		if _, ok := it["ttl"].(*typesN); !ok {
+			t.Errorf("item %s has no ttl", pk)
+		}
+	}
+	for _, want := range []string{"SHARE", "LIVEORG", "GRANT", "APPROVALS", "TOKEN", "CODE", "LOCKOUT", "ORGGRANTS", "LOGINS"} {
+		if !types[want] {
+			t.Errorf("no %s item was written; the ttl check did not cover it", want)
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/caplab/caplab/lambda/store"
 )
 
 // Attribute names of the single table. Keys and the TTL attribute are
@@ -35,23 +37,35 @@ const (
 	attrScenario  = "scenario_id"
 	attrClient    = "client_id"
 	attrKind      = "kind"
+	attrGrants    = "grants"  // a live org's grant count
+	attrQuota     = "quota"   // a live org's grant quota
+	attrVersion   = "version" // optimistic concurrency of read-modify-write items
+	attrUses      = "uses"    // a grant's access tokens issued (ORGGRANTS items)
+	attrLogins    = "logins"  // a live org's login attempts recorded (its ring's next slot)
+	attrSeq       = "seq"     // a login attempt's sequence number in its org
 )
 
 // Key prefixes (security.md §4.2). Tokens are keyed by hash alone because
 // GetToken receives only the hash, so access and refresh tokens share the
 // TOKEN# prefix (the kind is an attribute).
 const (
-	prefixScenario = "SHARE#" // SHARE#<scenario id> / META; its grants: SHARE#<id> / GRANT#<grant id>
-	prefixCode     = "CODE#"  // CODE#<sha256 hex> / META
-	prefixGrant    = "GRANT#" // GRANT#<id> / META
-	prefixToken    = "TOKEN#" // TOKEN#<sha256 hex> / META
-	skMeta         = "META"
+	prefixScenario  = "SHARE#"     // SHARE#<share id> / META
+	prefixLiveOrg   = "LIVEORG#"   // LIVEORG#<live org id> / META
+	prefixApprovals = "APPROVALS#" // APPROVALS#<live org id>#<user hash> / GRANT#<grant id>
+	prefixLockout   = "LOCKOUT#"   // LOCKOUT#<live org id>#<user hash> / META
+	prefixCode      = "CODE#"      // CODE#<sha256 hex> / META
+	prefixGrant     = "GRANT#"     // GRANT#<id> / META
+	prefixToken     = "TOKEN#"     // TOKEN#<sha256 hex> / META
+	prefixOrgGrants = "ORGGRANTS#" // ORGGRANTS#<live org id> / GRANT#<grant id>
+	prefixLogins    = "LOGINS#"    // LOGINS#<live org id> / SLOT#<ring slot>
+	skSlot          = "SLOT#"
+	skMeta          = "META"
 )
 
 // UsedRowGrace is how long a claimed code or an expired token stays in the
 // table past its expiry (DynamoDB TTL), so a replay can still be detected
 // and answered with a revocation (hydra's newUsedExpiry).
-const UsedRowGrace = 30 * time.Minute
+const UsedRowGrace = store.UsedRowGrace
 
 // CreateTableInput is the table's definition: on-demand, PK/SK strings. It
 // matches the AWS::DynamoDB::Table in infra/template.yaml (TTL and

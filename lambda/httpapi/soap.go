@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/caplab/caplab/lambda/ratelimit"
+	"github.com/caplab/caplab/lambda/store"
+	"github.com/caplab/caplab/policy"
+)
+
+// The SOAP API's login() and logout() on the partner (u) and enterprise (c)
+// endpoints, as integrations with stored credentials call them (jsforce's
+// conn.login without OAuth settings, simple-salesforce, Data Loader). The
+// engine's soapLogin event decides login(); its session ID works on the REST
+// API, is no OAuth token (the revoke endpoint refuses it), and ends by
+// logout(), by idling out, or with the user.
+
+// soapAPI is one SOAP endpoint: its WSDL's namespace and its faults'.
+type soapAPI struct{ ns, faultNS string }
+
+var soapAPIs = map[string]soapAPI{
+	"u": {"urn:partner.soap.sforce.com", "urn:fault.partner.soap.sforce.com"},
+	"c": {"urn:enterprise.soap.sforce.com", "urn:fault.enterprise.soap.sforce.com"},
+}
+
+const (
+	soapEnvNS = "http://schemas.xmlsoap.org/soap/envelope/"
+	xsiNS     = "http://www.w3.org/2001/XMLSchema-instance"
+
+	// maxAPIVersionBytes: versions are like "64.0", and the engine's
+	// apiVersion field takes at most 16 characters; cutting a longer one
+	// keeps it invalid, so the engine still refuses it.
+	maxAPIVersionBytes = 16
+)
+
+// handleSoap is /services/Soap/{api}/{version}[/{instance}]: POST a SOAP 1.1
+// envelope whose Body is login or logout.
+func (s *Server) handleSoap(w http.ResponseWriter, r *http.Request) {
+	o, ok := s.org(w, r)
+	if !ok {
+		return
+	}
+	noStore(w)
+	api, ok := soapAPIs[r.PathValue("api")]
+	if !ok || !s.soapInstance(o, r.PathValue("instance")) {
+		writeSoapFault(w, soapAPIs["u"], clientFault("no SOAP service at "+o.path(r.URL.Path)+": this live org serves login() and logout() at /services/Soap/u/{version} (partner) and /services/Soap/c/{version} (enterprise)").at(http.StatusNotFound))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeSoapFault(w, api, clientFault("the SOAP API takes POST requests; got "+r.Method).at(http.StatusMethodNotAllowed))
+		return
+	}
+	version := r.PathValue("version")
+	if len(version) > maxAPIVersionBytes {
+		version = version[:maxAPIVersionBytes]
+	}
+	env, f := readEnvelope(w, r)
+	if f != nil {
+		writeSoapFault(w, api, *f)
+		return
+	}
+	op := env.Body.Ops[0]
+	switch {
+	case op.XMLName.Space == api.ns && op.XMLName.Local == "login":
+		s.soapLogin(w, r, o, api, version, op)
+	case op.XMLName.Space == api.ns && op.XMLName.Local == "logout":
+		s.soapLogout(w, r, o, api, env.sessionID(api))
+	default:
+		writeSoapFault(w, api, clientFault(fmt.Sprintf(policy.LiveSoapNoOperationFormat, op.XMLName.Space, op.XMLName.Local)))
+	}
+}
+
+// soapInstance checks the optional last segment of a serverUrl: the 15- or
+// 18-character id of one of the scenario's orgs.
+func (s *Server) soapInstance(o *liveOrg, instance string) bool {
+	if instance == "" {
+		return true
+	}
+	for i := range o.sc.Orgs {
+		if id := o.sc.Orgs[i].OrgID(); instance == id || len(id) >= 15 && instance == id[:15] {
+			return true
+		}
+	}
+	return false
+}
+
+// soapLogin is login(): the engine decides on the password states (the
+// password field is the password followed by the security token, compared
+// in constant time), the caller's address and the endpoint's version; the
+// live org adds the user's lockout, counted as at the login form.
+func (s *Server) soapLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, api soapAPI, version string, op soapOperation) {
+	ctx := r.Context()
+	now := s.cfg.Now()
+	if allowed, retry := s.limits.login.Allow(clientIP(r), now); !allowed {
+		w.Header().Set("Retry-After", ratelimit.RetryAfter(retry))
+		writeSoapFault(w, api, clientFault("too many login() calls from this address; retry after "+ratelimit.RetryAfter(retry)+" s").at(http.StatusTooManyRequests))
+		return
+	}
+	// The store is written only for a user of the scenario (80 characters
+	// at most); any other name costs one engine run and no record.
+	username := strings.TrimSpace(op.Username)
+	org, u := o.sc.FindUser(username)
+	pwState, tokState := passwordStates(u, op.Password)
+	ev := policy.Event{Do: "soapLogin", Org: orgFor(o, username, ""), User: username, Password: pwState, SecurityToken: tokState,
+		FromIP: sourceIP(r), APIVersion: version}
+	var lock store.Lockout
+	if u != nil {
+		var err error
+		if lock, err = s.st.GetLockout(ctx, o.id, username); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.soapInternal(w, r, api, err)
+			return
+		}
+	}
+	res, err := s.evaluate(ctx, o, []step{{at: now, ev: ev}})
+	if err != nil {
+		s.soapInternal(w, r, api, err)
+		return
+	}
+	// Salesforce checks the password (and a lockout) only once the request
+	// reaches its user: a version or org refusal comes first.
+	checked := hasStep(res, "user.credentials", policy.StepPass) || hasStep(res, "user.credentials", policy.StepFail)
+	switch {
+	case u == nil || !checked:
+	case lock.Locked(now):
+		// A locked-out user gets the answer of a wrong password, whose
+		// words already say "or user locked out".
+		writeSoapFault(w, api, sfFault(policy.LiveErrInvalidLogin, policy.LiveDescInvalidLogin))
+		return
+	case pwState != "correct":
+		maxAttempts, period := org.Lockout()
+		if _, err := s.st.AddLoginFailure(ctx, o.id, username, now, maxAttempts, period); err != nil {
+			s.soapInternal(w, r, api, err)
+			return
+		}
+	case lock.Failures > 0:
+		if err := s.st.ClearLoginFailures(ctx, o.id, username, now); err != nil {
+			s.soapInternal(w, r, api, err)
+			return
+		}
+	}
+	if res.Outcome != policy.Granted {
+		status := res.HTTPStatus
+		if status < 400 {
+			status = http.StatusInternalServerError
+		}
+		writeSoapFault(w, api, sfFault(res.Error, res.ErrorDescription).at(status))
+		return
+	}
+	sessionID, life, err := s.startSession(ctx, o, ev, res, now)
+	if err != nil {
+		s.soapInternal(w, r, api, err)
+		return
+	}
+	writeSoap(w, http.StatusOK, api.ns, loginResponse(o, s.identityOf(o, ev.Org, username), r.PathValue("api"), version, sessionID, life))
+}
+
+// sourceIP is the caller's address for the engine's trusted-range checks,
+// or "" when it is no plain IP.
+func sourceIP(r *http.Request) string {
+	a, err := netip.ParseAddr(clientIP(r))
+	if err != nil || a.Zone() != "" {
+		return ""
+	}
+	return a.Unmap().String()
+}
+
+// startSession stores a login() session: a token of kind session under a
+// grant of its own (no app, not an approval) whose origin is the login()
+// request, living as long as the engine's session timeout says.
+func (s *Server) startSession(ctx context.Context, o *liveOrg, ev policy.Event, res policy.EventResult, now time.Time) (string, time.Duration, error) {
+	id := s.identityOf(o, ev.Org, ev.User)
+	prefix := "00D000000000000!"
+	if len(id.orgID) >= 15 {
+		prefix = id.orgID[:15] + "!"
+	}
+	sessionID := randomToken(prefix + "AQ")
+	life := lifetime(res)
+	g := store.Grant{ID: randomToken("g"), ScenarioID: o.id, Org: ev.Org, User: ev.User,
+		Origin: toStoreStep(step{at: now, ev: ev}), Status: store.GrantActive, CreatedAt: now}
+	if err := s.st.PutGrant(ctx, g); err != nil {
+		return "", 0, err
+	}
+	// A login() session carries the user's whole access, which OAuth calls
+	// the full scope: the REST API's scope check lets it through.
+	t := store.Token{Hash: hashToken(sessionID), Kind: store.KindSession, ScenarioID: o.id, GrantID: g.ID, Scope: "full",
+		IssuedAt: now, ExpiresAt: now.Add(life), Timeout: life}
+	if err := s.st.PutToken(ctx, t); err != nil {
+		return "", 0, err
+	}
+	return sessionID, life, nil
+}
+
+// soapLogout is logout(): it ends the session its SessionHeader names (a
+// login() session or an OAuth access token, both session IDs on Salesforce).
+func (s *Server) soapLogout(w http.ResponseWriter, r *http.Request, o *liveOrg, api soapAPI, sessionID string) {
+	ctx := r.Context()
+	illegal := func() {
+		writeSoapFault(w, api, sfFault(policy.LiveErrInvalidSessionID, policy.LiveDescSoapIllegalSession))
+	}
+	if sessionID == "" {
+		illegal()
+		return
+	}
+	tok, err := s.st.GetToken(ctx, hashToken(sessionID), s.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrExpired):
+		illegal()
+		return
+	case err != nil:
+		s.soapInternal(w, r, api, err)
+		return
+	case tok.ScenarioID != o.id || (tok.Kind != store.KindSession && tok.Kind != store.KindAccess):
+		illegal()
+		return
+	}
+	if err := s.st.RevokeToken(ctx, tok.Hash, s.cfg.Now()); err != nil {
+		s.soapInternal(w, r, api, err)
+		return
+	}
+	writeSoap(w, http.StatusOK, api.ns, "<logoutResponse/>")
+}
+
+// refuseSessionRevoke answers /services/oauth2/revoke for a login()
+// session as the engine's revoke event does (a session ID is no OAuth
+// token: unsupported_token_type). The session stays valid.
+func (s *Server) refuseSessionRevoke(w http.ResponseWriter, r *http.Request, o *liveOrg, tok store.Token) {
+	g, err := s.st.GetGrant(r.Context(), tok.GrantID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	steps, err := history(g, tok)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	steps = append(steps, step{at: s.cfg.Now(), ev: policy.Event{Do: "revoke", Use: "prev"}})
+	res, err := s.evaluate(r.Context(), o, steps)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if res.Outcome == policy.Granted {
+		// The engine never revokes a session here; should it ever, the
+		// live org must not claim a revocation it did not make.
+		s.internal(w, r, errors.New("the engine granted the revocation of a session ID"))
+		return
+	}
+	revokeError(w, o, res.HTTPStatus, res.Error, res.ErrorDescription)
+}
