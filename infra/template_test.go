@@ -16,6 +16,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/intrinsics"
 
+	"github.com/caplab/caplab/infra/deploy"
 	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 )
 
@@ -106,12 +107,12 @@ func TestTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	fns := tmpl.GetAllServerlessFunctionResources()
-	byLogical := map[string]lambdamain.Function{}
+	byLogical := map[string]lambdamain.Function{"KeygenFunction": {Name: "keygen", Logical: "KeygenFunction"}} // the custom resource: no routes
 	for _, fn := range lambdamain.Functions() {
 		byLogical[fn.Logical] = fn
 	}
 	if len(fns) != len(byLogical) {
-		t.Errorf("template has %d functions, lambdamain.Functions() %d", len(fns), len(byLogical))
+		t.Errorf("template has %d functions, lambdamain.Functions() and keygen %d", len(fns), len(byLogical))
 	}
 	for name, fn := range fns {
 		want, ok := byLogical[name]
@@ -189,12 +190,17 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("bucket %s is not fully private: %+v", name, p)
 		}
 	}
-	if len(tmpl.GetAllCloudFrontOriginAccessControlResources()) != 1 || len(tmpl.GetAllCloudFrontDistributionResources()) != 1 {
-		t.Error("want one CloudFront distribution with one origin access control")
+	if len(tmpl.GetAllCloudFrontOriginAccessControlResources()) != 1 {
+		t.Error("want one origin access control (the site bucket's)")
 	}
-	for _, out := range []string{"SiteUrl", "ApiUrl", "IssuerBaseUrl", "TableName"} {
+	ds := tmpl.GetAllCloudFrontDistributionResources()
+	if len(ds) != 2 || ds["Distribution"] == nil || ds["OrgDistribution"] == nil || ds["OrgDistribution"].AWSCloudFormationCondition != "OrgSubdomains" {
+		t.Errorf("want the main Distribution and OrgDistribution only with the OrgSubdomains condition; got %d", len(ds))
+	}
+	// Every output the deploy program reads.
+	for _, out := range deploy.ReadOutputs {
 		if _, ok := tmpl.Outputs[out]; !ok {
-			t.Errorf("Outputs lack %s", out)
+			t.Errorf("Outputs lack %s (infra/deploy reads it)", out)
 		}
 	}
 }
@@ -219,19 +225,24 @@ func flatten(b []byte) []byte {
 
 // TestIAMLeastPrivilege: no statement allows a wildcard action or a "*"
 // resource; DynamoDB statements name only the table's ARN and only the
-// actions the store uses; SSM statements only GetParameters on the two
-// named parameters.
+// actions the store uses; Secrets Manager statements name the stack's own
+// secrets (only keygen may write); SSM statements only GetParameter on
+// the base URL parameter.
 func TestIAMLeastPrivilege(t *testing.T) {
 	tmpl := raw(t)
 	storeActions := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true,
 		"dynamodb:Query": true, "dynamodb:BatchGetItem": true, "dynamodb:DeleteItem": true}
-	var docs []any
+	type doc struct {
+		role string
+		body any
+	}
+	var docs []doc
 	for name, r := range tmpl.GetAllIAMRoleResources() {
 		if len(r.ManagedPolicyArns) > 0 {
 			t.Errorf("role %s attaches managed policies %v (they grant * resources)", name, r.ManagedPolicyArns)
 		}
 		for _, p := range r.Policies {
-			docs = append(docs, p.PolicyDocument)
+			docs = append(docs, doc{name, p.PolicyDocument})
 		}
 	}
 	for name, fn := range tmpl.GetAllServerlessFunctionResources() {
@@ -243,19 +254,19 @@ func TestIAMLeastPrivilege(t *testing.T) {
 		}
 	}
 	for _, bp := range tmpl.GetAllS3BucketPolicyResources() {
-		docs = append(docs, bp.PolicyDocument)
+		docs = append(docs, doc{"bucket policy", bp.PolicyDocument})
 	}
 	if len(docs) == 0 {
 		t.Fatal("no IAM policy documents found")
 	}
 	n := 0
-	for _, doc := range docs {
-		b, _ := json.Marshal(doc)
-		var d struct{ Statement []map[string]any }
-		if err := json.Unmarshal(b, &d); err != nil {
+	for _, d := range docs {
+		b, _ := json.Marshal(d.body)
+		var pd struct{ Statement []map[string]any }
+		if err := json.Unmarshal(b, &pd); err != nil {
 			t.Fatal(err)
 		}
-		for _, st := range d.Statement {
+		for _, st := range pd.Statement {
 			n++
 			actions := strs(st["Action"])
 			if _, ok := st["NotAction"]; ok {
@@ -275,6 +286,7 @@ func TestIAMLeastPrivilege(t *testing.T) {
 					t.Errorf("statement %v has wildcard resource %q", st["Sid"], s)
 				}
 			}
+			rb, _ := json.Marshal(res)
 			switch {
 			case hasPrefix(actions, "dynamodb:"):
 				for _, a := range actions {
@@ -282,29 +294,39 @@ func TestIAMLeastPrivilege(t *testing.T) {
 						t.Errorf("DynamoDB action %s is not used by the store", a)
 					}
 				}
-				rb, _ := json.Marshal(res)
 				if string(rb) != `"GETATT(Table.Arn)"` {
 					t.Errorf("DynamoDB statement resource = %s, want only the table ARN", rb)
 				}
-			case hasPrefix(actions, "ssm:"):
-				if strings.Join(actions, ",") != "ssm:GetParameters" {
-					t.Errorf("SSM actions = %v, want only ssm:GetParameters", actions)
+			case hasPrefix(actions, "secretsmanager:"):
+				want := map[string]string{"KeygenRole": "secretsmanager:GetSecretValue,secretsmanager:PutSecretValue"}[d.role]
+				if want == "" {
+					want = "secretsmanager:GetSecretValue"
 				}
-				for _, r := range anyList(res) {
-					rb, _ := json.Marshal(r)
-					if !strings.HasPrefix(string(rb), `"SUB(arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${`) {
-						t.Errorf("SSM resource %s is not a named parameter ARN", rb)
-					}
+				if strings.Join(actions, ",") != want {
+					t.Errorf("%s: Secrets Manager actions %v; want %s", d.role, actions, want)
+				}
+				wantRes := map[string]string{"CallbackRole": `"REF(RelaySecret)"`, "KeygenRole": `["REF(LiveOrgSecret)","REF(RelaySecret)"]`}[d.role]
+				if wantRes == "" {
+					wantRes = `"REF(LiveOrgSecret)"`
+				}
+				if string(rb) != wantRes {
+					t.Errorf("%s: Secrets Manager resource %s; want %s (the relay never reads the signing key)", d.role, rb, wantRes)
+				}
+			case hasPrefix(actions, "ssm:"):
+				if strings.Join(actions, ",") != "ssm:GetParameter" {
+					t.Errorf("SSM actions = %v, want only ssm:GetParameter", actions)
+				}
+				if string(rb) != `"SUB(arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/public-base-url)"` {
+					t.Errorf("SSM resource %s is not the base URL parameter", rb)
 				}
 			case hasPrefix(actions, "logs:"):
-				rb, _ := json.Marshal(res)
 				if !regexp.MustCompile(`^"GETATT\(\w+LogGroup\.Arn\)"$`).Match(rb) {
 					t.Errorf("logs statement resource = %s, want the function's own log group", rb)
 				}
 			}
 		}
 	}
-	if n < 7 {
+	if n < 15 {
 		t.Fatalf("only %d statements checked", n)
 	}
 }

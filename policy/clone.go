@@ -2,8 +2,9 @@ package policy
 
 import "slices"
 
-// cloneScenario deep-copies what admin events may change: orgs and apps
-// (events are copied shallowly; their pointers are never written).
+// cloneScenario deep-copies what admin events and fixes may change: orgs
+// and apps (events are copied shallowly; their pointers are never written;
+// permission set groups are never changed, only assigned).
 func cloneScenario(s *Scenario) *Scenario {
 	c := *s
 	c.Orgs = slices.Clone(s.Orgs)
@@ -16,6 +17,10 @@ func cloneScenario(s *Scenario) *Scenario {
 			p.Permissions = slices.Clone(p.Permissions)
 			p.LoginIPRanges = slices.Clone(p.LoginIPRanges)
 			p.ConnectedApps = slices.Clone(p.ConnectedApps)
+			if p.LoginHours != nil {
+				h := *p.LoginHours // fixes replace whole days, never a day's times
+				p.LoginHours = &h
+			}
 		}
 		o.PermissionSets = slices.Clone(o.PermissionSets)
 		for j := range o.PermissionSets {
@@ -27,6 +32,7 @@ func cloneScenario(s *Scenario) *Scenario {
 		for j := range o.Users {
 			u := &o.Users[j]
 			u.PermissionSets = slices.Clone(u.PermissionSets)
+			u.PermissionSetGroups = slices.Clone(u.PermissionSetGroups)
 			u.ApprovedApps = slices.Clone(u.ApprovedApps)
 			u.Active = cloneBool(u.Active)
 			u.HasPassword = cloneBool(u.HasPassword)
@@ -53,6 +59,7 @@ func cloneSettings(st OrgSettings) OrgSettings {
 	st.APIAccessControl = cloneBool(st.APIAccessControl)
 	st.SoapAPILogin = cloneBool(st.SoapAPILogin)
 	st.SoapLoginRequiresUseAnyAPIAuth = cloneBool(st.SoapLoginRequiresUseAnyAPIAuth)
+	st.TrustedIPRanges = slices.Clone(st.TrustedIPRanges)
 	return st
 }
 

@@ -37,6 +37,17 @@ func TestCloneScenarioIsDeep(t *testing.T) {
 				if len(o.Profiles[j].ConnectedApps) > 0 {
 					o.Profiles[j].ConnectedApps[0] = "changed"
 				}
+				if h := o.Profiles[j].LoginHours; h != nil {
+					h.Monday = &HoursSpan{Start: "changed"} // as a fix does: a whole day
+				}
+			}
+			for j := range o.Users {
+				if len(o.Users[j].PermissionSetGroups) > 0 {
+					o.Users[j].PermissionSetGroups[0] = "changed"
+				}
+			}
+			if len(o.Settings.TrustedIPRanges) > 0 {
+				o.Settings.TrustedIPRanges[0].Start = "changed"
 			}
 			for j := range o.InstalledApps {
 				o.InstalledApps[j].Blocked = !o.InstalledApps[j].Blocked

@@ -176,14 +176,11 @@ func (d *decoding) offset(path string) int {
 	}
 }
 
-// syntaxError reports a JSON syntax error at the offending character.
+// syntaxError reports a JSON syntax error in plain words, where the fix
+// goes (see syntaxProblem).
 func (d *decoding) syntaxError(se *json.SyntaxError) {
-	off := int(se.Offset)
-	// Offset counts the offending byte; at end of input there is none.
-	if off > 0 && off <= len(d.data) && !strings.Contains(se.Error(), "end of JSON input") {
-		off--
-	}
-	d.add("", off, "invalid JSON: %v", se)
+	off, msg := syntaxProblem(d.data, se)
+	d.add("", off, "%s", msg)
 }
 
 // err is the DecodeError for the problems found, in document order and

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
 // Event kinds that act in an org, and those that act through an app; with
@@ -53,6 +54,13 @@ func (d *decoding) ref(path, what, name, where string, known names) {
 	d.check(path, "no %s named %s%s%s", what, quoteShort(name), where, didYouMean(name, known.list))
 }
 
+// refs reports each name of list (at base/i) missing from known.
+func (d *decoding) refs(base, what, where string, list []string, known names) {
+	for i, name := range list {
+		d.ref(base+"/"+strconv.Itoa(i), what, name, where, known)
+	}
+}
+
 // pluck collects one string field of each element.
 func pluck[T any](xs []T, f func(T) string) []string {
 	out := make([]string, len(xs))
@@ -77,8 +85,8 @@ func (d *decoding) crossCheck(s *Scenario) {
 
 // orgNames indexes what events may name in one org.
 type orgNames struct {
-	name           string
-	users, permSet names
+	name                     string
+	users, permSet, psGroups names
 }
 
 // checkOrg checks names and references inside one org.
@@ -86,32 +94,33 @@ func (d *decoding) checkOrg(base string, o Org, apps names) orgNames {
 	in := " in org " + quoteShort(o.Name)
 	profiles := d.unique(base+"/profiles", "name", "profile name", pluck(o.Profiles, func(p Profile) string { return p.Name }))
 	permSets := d.unique(base+"/permissionSets", "name", "permission set name", pluck(o.PermissionSets, func(p PermissionSet) string { return p.Name }))
+	psGroups := d.unique(base+"/permissionSetGroups", "name", "permission set group name", pluck(o.PermissionSetGroups, func(g PermissionSetGroup) string { return g.Name }))
 	users := d.unique(base+"/users", "username", "username", pluck(o.Users, func(u User) string { return u.Username }))
 	d.unique(base+"/installedApps", "app", "installed app", pluck(o.InstalledApps, func(a InstalledApp) string { return a.App }))
 	for i, p := range o.Profiles {
-		for j, a := range p.ConnectedApps {
-			d.ref(fmt.Sprintf("%s/profiles/%d/connectedApps/%d", base, i, j), "app", a, "", apps)
-		}
+		d.refs(base+"/profiles/"+strconv.Itoa(i)+"/connectedApps", "app", "", p.ConnectedApps, apps)
 	}
 	for i, p := range o.PermissionSets {
-		for j, a := range p.ConnectedApps {
-			d.ref(fmt.Sprintf("%s/permissionSets/%d/connectedApps/%d", base, i, j), "app", a, "", apps)
+		d.refs(base+"/permissionSets/"+strconv.Itoa(i)+"/connectedApps", "app", "", p.ConnectedApps, apps)
+	}
+	for i, g := range o.PermissionSetGroups {
+		gb := base + "/permissionSetGroups/" + strconv.Itoa(i)
+		d.refs(gb+"/permissionSets", "permission set", in, g.PermissionSets, permSets)
+		if m := g.MutingPermissionSet; m != nil {
+			d.refs(gb+"/mutingPermissionSet/connectedApps", "app", "", m.ConnectedApps, apps)
 		}
 	}
 	for i, u := range o.Users {
-		ub := fmt.Sprintf("%s/users/%d", base, i)
+		ub := base + "/users/" + strconv.Itoa(i)
 		d.ref(ub+"/profile", "profile", u.Profile, in, profiles)
-		for j, ps := range u.PermissionSets {
-			d.ref(fmt.Sprintf("%s/permissionSets/%d", ub, j), "permission set", ps, in, permSets)
-		}
-		for j, a := range u.ApprovedApps {
-			d.ref(fmt.Sprintf("%s/approvedApps/%d", ub, j), "app", a, "", apps)
-		}
+		d.refs(ub+"/permissionSets", "permission set", in, u.PermissionSets, permSets)
+		d.refs(ub+"/permissionSetGroups", "permission set group", in, u.PermissionSetGroups, psGroups)
+		d.refs(ub+"/approvedApps", "app", "", u.ApprovedApps, apps)
 	}
 	for i, ia := range o.InstalledApps {
 		d.ref(fmt.Sprintf("%s/installedApps/%d/app", base, i), "app", ia.App, "", apps)
 	}
-	return orgNames{name: o.Name, users: users, permSet: permSets}
+	return orgNames{name: o.Name, users: users, permSet: permSets, psGroups: psGroups}
 }
 
 // checkEvents checks event ids, `use`, and the orgs, apps, users and
@@ -134,6 +143,7 @@ func (d *decoding) checkEvents(s *Scenario, orgIx names, orgs []orgNames, apps n
 			d.ref(base+"/user", "user", ev.User, in, orgs[o].users)
 			d.ref(base+"/sendAsUser", "user", ev.SendAsUser, in, orgs[o].users)
 			d.ref(base+"/permissionSet", "permission set", ev.PermissionSet, in, orgs[o].permSet)
+			d.ref(base+"/permissionSetGroup", "permission set group", ev.PermissionSetGroup, in, orgs[o].psGroups)
 		}
 		if ev.Do == "admin" && ev.Action == patchAction {
 			patched = true

@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/caplab/caplab/policy/internal/tagcheck"
 )
 
 // Value rules named in Scenario's validate tags, beyond validator's own.
 // They apply to strings only.
-var customRules = map[string]func(s, param string) bool{
+var customRules = map[string]tagcheck.StringRule{
 	"sfid":       sfidValid,
 	"mydomain":   ignoreParam(myDomainValid),
 	"date":       ignoreParam(dateValid),
@@ -22,6 +24,37 @@ var customRules = map[string]func(s, param string) bool{
 	"host":       ignoreParam(hostValid),
 	"offset":     ignoreParam(offsetValid),
 	"site":       ignoreParam(siteValid),
+	"clock":      ignoreParam(func(s string) bool { _, ok := clockMinutes(s); return ok }),
+	"utcoffset":  ignoreParam(func(s string) bool { _, ok := utcOffset(s); return ok }),
+}
+
+// clockMinutes reads a time of day "HH:MM" (00:00 to 24:00) as minutes
+// since midnight.
+func clockMinutes(s string) (int, bool) {
+	if len(s) != 5 || s[2] != ':' || strings.Trim(s[:2]+s[3:], "0123456789") != "" {
+		return 0, false
+	}
+	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	if h > 24 || m > 59 || h == 24 && m > 0 {
+		return 0, false
+	}
+	return h*60 + m, true
+}
+
+// utcOffset reads a UTC offset "+HH:MM" or "-HH:MM" (at most 14 hours),
+// in seconds.
+func utcOffset(s string) (int, bool) {
+	if len(s) != 6 || s[0] != '+' && s[0] != '-' {
+		return 0, false
+	}
+	m, ok := clockMinutes(s[1:])
+	if !ok || m > 14*60 {
+		return 0, false
+	}
+	if s[0] == '-' {
+		m = -m
+	}
+	return m * 60, true
 }
 
 // maxCallbackLen limits the characters of a callback URL.

@@ -143,12 +143,12 @@ func TestDecodeSpecExample(t *testing.T) {
 func TestDecodeSyntax(t *testing.T) {
 	for _, tc := range []struct{ name, doc, want string }{
 		{"trailing comma", "{\n  \"orgs\": [\n    {\"name\": \"Acme\",}\n  ]\n}",
-			"3:21 : invalid JSON: invalid character '}' looking for beginning of object key string"},
-		{"empty", "", "1:1 : invalid JSON: unexpected end of JSON input"},
-		{"cut short", "{\"a\":\n \"b", "2:4 : invalid JSON: unexpected end of JSON input"},
-		{"after the value", "{} x", "1:4 : invalid JSON: invalid character 'x' after top-level value"},
+			"3:20 : Remove this comma: no comma may follow the last field"},
+		{"empty", "", "1:1 : The document is empty: a scenario is a JSON object, { … }"},
+		{"cut short", "{\"a\":\n \"b", "2:4 : The document ends inside a string: a closing \" is missing"},
+		{"after the value", "{} x", "1:4 : Unexpected text after the end of the document"},
 		{"columns count characters", `{"title": "héllo" x}`,
-			"1:19 : invalid JSON: invalid character 'x' after object key:value pair"},
+			"1:18 : Expected a comma or } after the value"},
 		{"too deep", strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
 			"1:65 : the document nests arrays and objects more than 64 levels deep here; the limit maxScenarioDepth is 64"},
 		{"too deep inside a value", `{"title": [` + strings.Repeat(`{"a": "[{", "b": [`, 64) + strings.Repeat("]}", 64) + "]}",
@@ -167,7 +167,7 @@ func TestDecodeErrorString(t *testing.T) {
 		t.Errorf("got %q; want %q", err, want)
 	}
 	_, err = Decode([]byte("{,}"))
-	want = "line 1, column 2: invalid JSON: invalid character ',' looking for beginning of object key string"
+	want = "line 1, column 2: Expected a field name in double quotes"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %q; want %q", err, want)
 	}
@@ -332,6 +332,26 @@ func TestDecodeValidators(t *testing.T) {
 		{"patch path", "event", `"patch": [{"op": "remove", "path": ""}]`, ""},
 		{"patch path invalid", "event", `"patch": [{"op": "remove", "path": "orgs/0"}]`,
 			`/events/0/patch/0/path: must be a JSON pointer: "" or starting with "/"; got "orgs/0"`},
+		{"clock", "org", `"profiles": [{"name": "P", "loginHours": {"monday": {"start": "00:00", "end": "24:00"}, "friday": {"start": "08:30", "end": "17:59"}}}]`, ""},
+		{"clock past midnight", "org", `"profiles": [{"name": "P", "loginHours": {"monday": {"start": "08:00", "end": "24:30"}}}]`,
+			`/orgs/0/profiles/0/loginHours/monday/end: must be a time of day HH:MM from 00:00 to 24:00, such as 08:00; got "24:30"`},
+		{"clock without a leading zero", "org", `"profiles": [{"name": "P", "loginHours": {"tuesday": {"start": "8:00", "end": "18:00"}}}]`,
+			`/orgs/0/profiles/0/loginHours/tuesday/start: must be a time of day HH:MM from 00:00 to 24:00, such as 08:00; got "8:00"`},
+		{"clock sign", "org", `"profiles": [{"name": "P", "loginHours": {"sunday": {"start": "-1:00", "end": "18:00"}}}]`,
+			`/orgs/0/profiles/0/loginHours/sunday/start: must be a time of day HH:MM from 00:00 to 24:00, such as 08:00; got "-1:00"`},
+		{"clock required", "org", `"profiles": [{"name": "P", "loginHours": {"sunday": {"start": "08:00"}}}]`,
+			`/orgs/0/profiles/0/loginHours/sunday/end: is required`},
+		{"utcoffset", "org", `"timeZone": "-08:00"`, ""},
+		{"utcoffset half hour", "org", `"timeZone": "+05:30"`, ""},
+		{"utcoffset zone name", "org", `"timeZone": "America/Los_Angeles"`,
+			`/orgs/0/timeZone: must be a UTC offset such as -08:00 or +01:00 (at most 14 hours); got "America/Los_Angeles"`},
+		{"utcoffset too far", "org", `"timeZone": "+15:00"`,
+			`/orgs/0/timeZone: must be a UTC offset such as -08:00 or +01:00 (at most 14 hours); got "+15:00"`},
+		{"trusted ip range", "org", `"settings": {"trustedIpRanges": [{"start": "10.0.0.0", "end": "10.0.0.9x"}]}`,
+			`/orgs/0/settings/trustedIpRanges/0/end: must be an IPv4 or IPv6 address; got "10.0.0.9x"`},
+		{"muting permission", "org", `"permissionSetGroups": [{"name": "G", "mutingPermissionSet": {"permissions": ["apiEnabld"]}}]`,
+			`/orgs/0/permissionSetGroups/0/mutingPermissionSet/permissions/0: must be one of apiEnabled, apiOnlyUser, approveUninstalledConnectedApps, useAnyApiClient, useAnyApiAuth, manageConnectedApps, customizeApplication, modifyAllData, manageUsers; got "apiEnabld"; did you mean "apiEnabled"?`},
+		{"saml grant", "event", `"grant": "saml_bearer"`, ""},
 		{"oneof with hint", "event", `"consent": "alow"`,
 			`/events/0/consent: must be one of allow, deny; got "alow"; did you mean "allow"?`},
 	} {
@@ -433,6 +453,17 @@ func TestDecodeCrossReferences(t *testing.T) {
 		{"duplicate event id",
 			`{"schemaVersion": 1, "orgs": [{"name": "A"}], "events": [{"id": "a", "do": "wait"}, {"id": "a", "do": "wait"}]}`,
 			[]string{`1:92 /events/1/id: duplicate event id "a" (first at /events/0)`}},
+		{"permission set groups",
+			org(`"permissionSets": [{"name": "S"}], "permissionSetGroups": [{"name": "G", "permissionSets": ["S", "T"], "mutingPermissionSet": {"connectedApps": ["Synk"]}}, {"name": "G"}], "users": [{"username": "a@x", "permissionSetGroups": ["G", "H"]}]`),
+			[]string{
+				`1:187 /orgs/0/permissionSetGroups/0/permissionSets/1: no permission set named "T" in org "Acme"`,
+				`1:235 /orgs/0/permissionSetGroups/0/mutingPermissionSet/connectedApps/0: no app named "Synk"; did you mean "Sync"?`,
+				`1:255 /orgs/0/permissionSetGroups/1/name: duplicate permission set group name "G" (first at /orgs/0/permissionSetGroups/0)`,
+				`1:321 /orgs/0/users/0/permissionSetGroups/1: no permission set group named "H" in org "Acme"`,
+			}},
+		{"event permission set group",
+			`{"schemaVersion": 1, "orgs": [{"name": "A", "permissionSetGroups": [{"name": "G"}], "users": [{"username": "u@a"}]}], "events": [{"do": "admin", "action": "assignPermissionSetGroup", "user": "u@a", "permissionSetGroup": "H"}]}`,
+			[]string{`1:221 /events/0/permissionSetGroup: no permission set group named "H" in org "A"`}},
 		{"single org implied",
 			`{"schemaVersion": 1, "orgs": [{"name": "A", "permissionSets": [{"name": "S"}]}], "events": [{"do": "admin", "action": "assignPermissionSet", "user": "nobody", "permissionSet": "T"}]}`,
 			[]string{

@@ -5,13 +5,27 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/caplab/caplab/policy/internal/tagcheck"
 )
 
 // Scenario's validate tags are checked by go-playground/validator in the
-// native build (decode_validator.go) and by a small interpreter of the same
-// tags in the browser build (decode_tags.go), which leaves the validator's
-// megabyte of dependencies out of the WebAssembly module. Both report each
-// broken rule through ruleMessage, so the messages are the same.
+// native build (decode_validator.go) and by internal/tagcheck, an
+// interpreter of the same tags, in the browser build
+// (decode_validate_js.go), which leaves the validator's megabyte of
+// dependencies out of the WebAssembly module. Both report each broken rule
+// through ruleMessage, so the messages are the same.
+
+// tags checks validate tags without the validator.
+var tags = tagcheck.New(customRules)
+
+// validateTags reports the values that break Scenario's validate tags, as
+// internal/tagcheck finds them.
+func (d *decoding) validateTags(s *Scenario) {
+	for _, e := range tags.Check(s) {
+		d.ruleBroken(e.Path, e.Tag, e.Param, e.Value, e.Kind)
+	}
+}
 
 // ruleBroken reports a value that breaks a rule of its validate tag, at
 // path (a JSON pointer).
@@ -110,6 +124,10 @@ func ruleMessage(tag, param string, value any, kind reflect.Kind, present bool) 
 		return "must be login, test, myDomain or an absolute https URL; got " + got
 	case "offset":
 		return "must be a signed duration from the event's time such as 2m, +10m or -1m (positive: in the future); got " + got
+	case "clock":
+		return "must be a time of day HH:MM from 00:00 to 24:00, such as 08:00; got " + got
+	case "utcoffset":
+		return "must be a UTC offset such as -08:00 or +01:00 (at most 14 hours); got " + got
 	case "site":
 		return "must be the https URL of an Experience Cloud site, such as https://acme.my.site.com or https://acme.my.site.com/partners (no query or fragment); got " + got
 	}

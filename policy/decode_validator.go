@@ -9,11 +9,13 @@ import (
 	"sync"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/caplab/caplab/policy/internal/tagcheck"
 )
 
 // The native build checks Scenario's validate tags with
-// go-playground/validator; the browser build interprets the same tags
-// (decode_tags.go) to stay small. TestTagInterpreterMatchesValidator holds
+// go-playground/validator; the browser build interprets the same tags with
+// internal/tagcheck to stay small. TestTagInterpreterMatchesValidator holds
 // the two to the same problems.
 
 // structValidator checks Scenario's validate tags. It is built once: a
@@ -38,7 +40,7 @@ var structValidator = sync.OnceValue(func() *validator.Validate {
 
 // validatorFunc adapts a string rule to validator; the rules apply to
 // strings only.
-func validatorFunc(rule func(s, param string) bool) validator.Func {
+func validatorFunc(rule tagcheck.StringRule) validator.Func {
 	return func(fl validator.FieldLevel) bool {
 		f := fl.Field()
 		return f.Kind() == reflect.String && rule(f.String(), fl.Param())

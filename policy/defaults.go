@@ -118,7 +118,7 @@ func (a *App) requireSecretRefresh() bool {
 	return v
 }
 
-// appKindLabel says "connected app" or "external client app" in traces.
+// kindLabel says "connected app" or "external client app" in traces.
 func (a *App) kindLabel() string {
 	if a.isECA() {
 		return "external client app"

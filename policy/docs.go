@@ -34,4 +34,8 @@ const (
 	docSoapLoginCall  = "https://developer.salesforce.com/docs/platform/api/guide/sforce-api-calls-login.html"
 	docSessionPolicy  = "https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_connectedapp.htm#ConnectedAppSessionPolicy"
 	docLoginAs        = "https://help.salesforce.com/s/articleView?id=sf.users_grant_login_access.htm"
+	docSAMLBearer     = "https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_SAML_bearer_flow.htm"
+	docFreezeUsers    = "https://help.salesforce.com/s/articleView?id=platform.users_freeze.htm"
+	docPasswordPolicy = "https://help.salesforce.com/s/articleView?id=sf.admin_password.htm"
+	docLoginHours     = "https://help.salesforce.com/s/articleView?id=sf.users_profiles_login_hours.htm"
 )

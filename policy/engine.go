@@ -96,6 +96,30 @@ func evaluateThrough(s *Scenario, opt Options, last int, b *budget) (*Result, []
 	return res, candidates, nil
 }
 
+// verifyEvent replays events 0..event of a patched scenario for fix
+// search, which needs only the event's outcome and the fixes it suggests:
+// nothing is rendered and no result is kept. err is a limit an event went
+// past, or the budget's error.
+func verifyEvent(s *Scenario, now time.Time, event int, b *budget) (granted bool, candidates []Fix, err error) {
+	e := newEvaluator(s, Options{Now: now, NoFixes: true, verifying: true})
+	e.budget = b
+	for i := 0; i <= event && i < len(s.Events); i++ {
+		if !b.spend(1) {
+			return false, nil, b.stopped()
+		}
+		r := e.event(i)
+		switch {
+		case e.limit != nil:
+			return false, nil, e.limit
+		case b.stopped() != nil:
+			return false, nil, b.stopped()
+		case i == event:
+			return r.Outcome == Granted, r.candidates, nil
+		}
+	}
+	return false, nil, nil
+}
+
 // limitedResults fills the results of events from..last of an evaluation
 // stopped by le at event from.
 func limitedResults(res *Result, e *evaluator, from, last int, le *LimitError) {
@@ -139,6 +163,13 @@ type evaluator struct {
 	st     *state
 	quiet  bool // skip rendering responses (fix verification)
 
+	// Storage reused from event to event (see event).
+	req    request
+	res    EventResult
+	steps  []TraceStep // the current trace buffer (traceRoom)
+	atTime time.Time   // the instant atText formats
+	atText string
+
 	budget   *budget     // the evaluation's work budget; nil: unlimited
 	patchOps int         // patch operations applied so far (maxPatchOpsPerScenario)
 	limit    *LimitError // set when an event went past a limit
@@ -177,10 +208,20 @@ func (e *evaluator) mutable() *Scenario {
 	return e.s
 }
 
+// event answers one event. Each kind's code is in event_<kind>.go
+// (event_authorize.go, event_soap_login.go …); the rules they run are in
+// rules_*.go.
 func (e *evaluator) event(i int) eventOutcome {
 	ev := &e.s.Events[i]
-	res := EventResult{Event: i, ID: ev.ID, Do: ev.Do, At: e.st.now.Format(time.RFC3339), Delivery: DeliverNone, Trace: []TraceStep{}}
-	r := &request{s: e.s, st: e.st, ev: ev, evIx: i, res: &res, now: e.st.now, orgIx: -1, appIx: -1, userIx: -1, instIx: -1, quiet: e.quiet}
+	// The request and its result are the evaluator's, reused from event to
+	// event: nothing keeps them after the event.
+	r, res := &e.req, &e.res
+	*res = EventResult{Event: i, ID: ev.ID, Do: ev.Do, Delivery: DeliverNone}
+	*r = request{s: e.s, st: e.st, ev: ev, evIx: i, res: res, now: e.st.now, orgIx: -1, appIx: -1, userIx: -1, instIx: -1, quiet: e.quiet}
+	if !e.quiet { // fix verification reads only the outcome
+		res.At = e.at()
+		res.Trace = e.traceRoom(len(e.s.Events) - i)
+	}
 	switch ev.Do {
 	case "authorize":
 		authorize(r)
@@ -205,9 +246,50 @@ func (e *evaluator) event(i int) eventOutcome {
 		res.Outcome = Denied
 	}
 	if e.quiet {
-		res.Response = nil // fix verification reads only the outcome
+		res.Response = nil
 	} else {
-		res.Risk = riskFor(ev, &res)
+		res.Trace = e.keepTrace(res.Trace)
+		res.Risk = riskFor(ev, res)
 	}
-	return eventOutcome{res, r.candidates}
+	return eventOutcome{*res, r.candidates}
+}
+
+// at is the clock as a result's "at", formatted once per instant.
+func (e *evaluator) at() string {
+	if e.atText == "" || e.atTime != e.st.now { // the same instant in the same location
+		e.atTime, e.atText = e.st.now, e.st.now.Format(time.RFC3339)
+	}
+	return e.atText
+}
+
+// Events' traces are cut from shared buffers, so that each event does not
+// grow its own step by step: a buffer has room for about traceStepsPerEvent
+// steps per event still to come (an event has 1 to 20), within
+// minTraceRoom and maxTraceRoom. A trace that outgrows the room left moves
+// out on its own, as append does.
+const (
+	traceStepsPerEvent = 10
+	minTraceRoom       = 16
+	maxTraceRoom       = 128
+)
+
+// traceRoom is an empty trace with the rest of the current buffer as room;
+// events is how many events are left, this one included.
+func (e *evaluator) traceRoom(events int) []TraceStep {
+	if cap(e.steps)-len(e.steps) < minTraceRoom {
+		e.steps = make([]TraceStep, 0, min(max(events*traceStepsPerEvent, minTraceRoom), maxTraceRoom))
+	}
+	return e.steps[len(e.steps):len(e.steps)]
+}
+
+// keepTrace settles an event's trace: if it is still in the buffer, the
+// steps it used are taken from the room and its capacity ends with it, so
+// that appending to it later (fix search notes) copies it rather than
+// writing over the next event's steps.
+func (e *evaluator) keepTrace(t []TraceStep) []TraceStep {
+	room := e.steps[len(e.steps):cap(e.steps)]
+	if len(t) > 0 && len(room) > 0 && &t[0] == &room[0] {
+		e.steps = e.steps[:len(e.steps)+len(t)]
+	}
+	return t[:len(t):len(t)]
 }

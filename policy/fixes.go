@@ -21,24 +21,16 @@ const (
 // by the same actor. The search spends the evaluation's work budget; when
 // that runs out it stops, and the events it did not finish say so.
 func addFixes(s *Scenario, opt Options, res *Result, candidates [][]Fix, b *budget) {
-	var doc []byte
 	var cut []int // denied events whose search stopped or never started
 	for i := range res.Results {
 		if res.Results[i].Outcome != Denied || len(candidates[i]) == 0 || s.Events[i].Do == "admin" || s.Events[i].Do == "wait" {
 			continue
 		}
-		if doc == nil && b.stopped() == nil {
-			var err error
-			if doc, err = json.Marshal(s); err != nil {
-				return
-			}
-			b.spend(jsonWork(len(doc)))
-		}
 		if b.stopped() != nil {
 			cut = append(cut, i)
 			continue
 		}
-		fixes, complete := verifiedFixes(s, doc, i, candidates[i], opt, b)
+		fixes, complete := verifiedFixes(s, i, candidates[i], opt, b)
 		res.Results[i].Fixes = fixes
 		if !complete {
 			cut = append(cut, i)
@@ -62,14 +54,15 @@ func addFixes(s *Scenario, opt Options, res *Result, candidates [][]Fix, b *budg
 
 // verifiedFixes searches breadth-first: single changes first, then a change
 // extended by what the next failing rule suggests. Candidates are tried on
-// Go values (patchStruct); a winner is re-applied as a JSON Patch to the
-// document and fully decoded, so what is offered applies as is. complete
-// is false when the work budget ran out before the search ended.
-func verifiedFixes(s *Scenario, doc []byte, event int, candidates []Fix, opt Options, b *budget) (fixes []Fix, complete bool) {
+// Go values (patchStruct); a winner is offered as the JSON Patch that
+// applies to the scenario's document as is (offeredPatch). complete is
+// false when the work budget ran out before the search ended.
+func verifiedFixes(s *Scenario, event int, candidates []Fix, opt Options, b *budget) (fixes []Fix, complete bool) {
 	tries := maxFixEvaluations
 	var found []Fix
 	seen := map[string]bool{}
 	queue := slices.Clone(candidates)
+	offers := fixOffer{s: s, b: b}
 	for len(queue) > 0 && tries > 0 && len(found) < maxFixesOffered {
 		c := queue[0]
 		queue = queue[1:]
@@ -83,18 +76,18 @@ func verifiedFixes(s *Scenario, doc []byte, event int, candidates []Fix, opt Opt
 			return bySize(found), false
 		}
 		s2, err := patchStruct(s, c.Patch)
-		if err != nil || event >= len(s2.Events) || !referencesValid(s2) {
+		if err != nil || event >= len(s2.Events) || (patchTouchesReferences(c.Patch) && !referencesValid(s2)) {
 			continue
 		}
-		res2, cand2, err := evaluateThrough(s2, Options{Now: opt.Now, NoFixes: true, verifying: true}, event, b)
+		granted, cand2, err := verifyEvent(s2, opt.Now, event, b)
 		if b.stopped() != nil {
 			return bySize(found), false
 		}
 		if err != nil {
 			continue // the change makes an admin patch go past a limit
 		}
-		if res2.Results[event].Outcome == Granted {
-			if ops, ok := confirmFix(doc, c.Patch, event, b); ok {
+		if granted {
+			if ops, ok := offers.offer(s2, c.Patch, event); ok {
 				c.Patch = ops
 				found = append(found, c)
 			}
@@ -103,7 +96,7 @@ func verifiedFixes(s *Scenario, doc []byte, event int, candidates []Fix, opt Opt
 		if len(c.Patch) >= maxFixDepth*2 {
 			continue
 		}
-		for _, next := range cand2[event] {
+		for _, next := range cand2 {
 			if next.Actor != c.Actor || len(next.Patch) == 0 {
 				continue
 			}
@@ -129,22 +122,6 @@ func bySize(found []Fix) []Fix {
 	return sorted
 }
 
-// confirmFix applies the fix as a real JSON Patch to the scenario document
-// and decodes the result with every check: the offered patch (with omitted
-// members spelled out) applies as is and leaves a valid scenario. That it
-// flips the event was shown on the Go values; the tests re-check it through
-// this JSON path for every fix they see. The JSON handled is charged to b.
-func confirmFix(doc []byte, ops []PatchOp, event int, b *budget) ([]PatchOp, bool) {
-	patched, applied, work, err := applyPatch(doc, ops)
-	b.spend(jsonWork(work))
-	if err != nil {
-		return nil, false
-	}
-	s, ok := decodePatched(patched)
-	b.spend(jsonWork(len(patched)))
-	return applied, ok && event < len(s.Events)
-}
-
 // referencesValid runs the decoder's cross-reference checks (names of
 // orgs, apps, users, permission sets) on a patched scenario.
 func referencesValid(s *Scenario) bool {
@@ -167,19 +144,4 @@ func lowerFirst(s string) string {
 		b[0] += 'a' - 'A'
 	}
 	return string(b)
-}
-
-// decodePatched decodes a scenario our own patch produced from a valid one:
-// the JSON is well formed with known fields, so the positional scan Decode
-// does for error messages is skipped; the value rules and references are
-// still checked, since a fix must leave a valid scenario.
-func decodePatched(data []byte) (*Scenario, bool) {
-	var s Scenario
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, false
-	}
-	d := &decoding{data: data}
-	d.validate(&s)
-	d.crossCheck(&s)
-	return &s, len(d.probs) == 0
 }

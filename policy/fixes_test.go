@@ -355,6 +355,37 @@ var mutations = []mutation{
 		}
 		return true
 	}},
+	{"freeze a user", func(r *rand.Rand, s *Scenario) bool {
+		o, _ := pick(r, s.Orgs)
+		u, ok := pick(r, o.Users)
+		if ok {
+			u.Frozen = true
+		}
+		return ok
+	}},
+	{"login hours", func(r *rand.Rand, s *Scenario) bool {
+		o, _ := pick(r, s.Orgs)
+		p, ok := pick(r, o.Profiles)
+		if !ok {
+			return false
+		}
+		o.TimeZone = []string{"", "-08:00", "+05:30"}[r.IntN(3)]
+		span := &HoursSpan{Start: "09:00", End: []string{"09:00", "17:00"}[r.IntN(2)]}
+		p.LoginHours = &LoginHours{Monday: span, Sunday: span, Saturday: span}
+		return true
+	}},
+	{"locked out", onEvent("", func(r *rand.Rand, e *Event) { e.LockedOut = true })},
+	{"trusted IP ranges and no security token", func(r *rand.Rand, s *Scenario) bool {
+		o, _ := pick(r, s.Orgs)
+		o.Settings.TrustedIPRanges = []IPRange{tRange}
+		for i := range s.Events {
+			if s.Events[i].Grant == "password" || s.Events[i].Do == "soapLogin" {
+				s.Events[i].SecurityToken, s.Events[i].FromIP = "missing", []string{tInside, tOutside}[r.IntN(2)]
+			}
+		}
+		return true
+	}},
+	{"Login As", onEvent("authorize", func(r *rand.Rand, e *Event) { e.LoginAs = true })},
 	{"high assurance", onApp(func(r *rand.Rand, a *App) {
 		a.Policies.HighAssurance = []string{"block", "raiseSessionLevel"}[r.IntN(2)]
 	})},

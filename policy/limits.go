@@ -52,10 +52,6 @@ const (
 	LimitDeadline = "deadline"
 )
 
-// errLimitExceeded is an event's error when the evaluation stopped at or
-// before it.
-const errLimitExceeded = "limit_exceeded"
-
 // LimitError is an evaluation stopped by one of the engine's limits. Limit
 // names the limit, Max is its value (0 for the deadline), and Path, when
 // set, is the JSON pointer of what hit it (such as "/events/3/patch/12").

@@ -133,9 +133,9 @@ func (o *Org) UserID(u *User) string {
 	return GenerateID("005", o.Name+"/"+u.Username)
 }
 
-// Lockout is the org's password policy as the live org applies it: the
-// wrong passwords in a row that lock a user out (0: no limit) and for how
-// long (0: until an admin unlocks).
+// Lockout is the org's password policy as the engine (lockout.go) and the
+// live org apply it: the wrong passwords in a row that lock a user out (0:
+// no limit) and for how long (0: until an admin unlocks).
 func (o *Org) Lockout() (maxAttempts int, period time.Duration) {
 	pp := o.Settings.PasswordPolicy
 	switch pp.MaxInvalidLoginAttempts {
@@ -172,19 +172,14 @@ const (
 	LiveDescUnsupportedGrantType   = descUnsupportedGrantType
 	LiveErrUnsupportedResponseType = errUnsupportedResponseType
 	LiveDescUnsupportedResponse    = descUnsupportedResponseType
-	LiveErrInvalidClientID         = errInvalidClientID
-	LiveDescInvalidClientID        = descInvalidClientID
 	LiveErrInvalidClient           = errInvalidClient
 	LiveDescInvalidClientCreds     = descInvalidClientCreds
 	LiveErrInvalidGrant            = errInvalidGrant
 	LiveDescInvalidCode            = descInvalidCode
 	LiveDescExpiredCode            = descExpiredCode
 	LiveDescExpiredToken           = descExpiredToken
-	LiveDescInvalidCodeVerifier    = descInvalidCodeVerifier
 	LiveErrInvalidToken            = errInvalidToken
 	LiveDescInvalidToken           = descInvalidToken
-	LiveErrUnsupportedTokenType    = errUnsupportedTokenType
-	LiveDescUnsupportedTokenType   = descUnsupportedTokenType
 	LiveErrInvalidSessionID        = errInvalidSessionID
 	LiveDescSessionExpired         = descSessionExpired
 	LiveDescLoginFailed            = descLoginFailed

@@ -35,6 +35,8 @@ func LoginHistoryStatus(res EventResult) string {
 			return loginInvalidPassword
 		case "user.active":
 			return loginUserInactive
+		case "user.lockout":
+			return loginLockout
 		case "user.loginIpRanges":
 			return loginRestrictedIP
 		case "org.allowUsernamePasswordFlows":

@@ -17,6 +17,7 @@ func TestLoginHistoryStatus(t *testing.T) {
 		{"deactivated", scen(evs(passwordGrant()), allowPassword(), withUser(func(u *User) { u.Active = ptr(false) })), "User is Inactive"},
 		{"outside login IP ranges", scen(evs(passwordGrant(from(tOutside))), allowPassword(), ipRanges(tRange)), "Restricted IP"},
 		{"admin approved, not assigned", scen(evs(jwtGrant()), certificate(), adminApproved()), "Failed: Not approved for access"},
+		{"locked out", scen(evs(passwordGrant(withEvent(func(e *Event) { e.LockedOut = true }))), allowPassword()), "Password Lockout"},
 		{"other refusal", scen(evs(passwordGrant(secret("wrong"))), allowPassword()), "Failed: invalid client credentials"},
 	}
 	for _, tc := range tests {

@@ -42,37 +42,82 @@ func (o *Org) installedIndex(app string) int {
 	return slices.IndexFunc(o.InstalledApps, func(i InstalledApp) bool { return i.App == app })
 }
 
-// hasPermission says whether the user holds perm through the profile or a
-// permission set, and where (a JSON pointer relative to the org).
+// hasPermission says whether the user holds perm through the profile, a
+// permission set or a permission set group, and where (a JSON pointer
+// relative to the org).
 func (o *Org) hasPermission(u *User, perm string) (bool, string) {
-	if pi := o.profileIndex(u.Profile); pi >= 0 {
-		if slices.Contains(o.Profiles[pi].Permissions, perm) {
-			return true, "/profiles/" + strconv.Itoa(pi) + "/permissions"
-		}
-	} else if u.Profile == "" && perm == "apiEnabled" {
+	if u.Profile == "" && perm == "apiEnabled" && o.profileIndex(u.Profile) < 0 {
 		return true, "" // a user with no profile given is a standard user with API Enabled
 	}
-	for _, name := range u.PermissionSets {
-		if pi := o.permSetIndex(name); pi >= 0 && slices.Contains(o.PermissionSets[pi].Permissions, perm) {
-			return true, "/permissionSets/" + strconv.Itoa(pi) + "/permissions"
-		}
-	}
-	return false, ""
+	via, at := o.holder(u, perm, "permissions")
+	return via != "", at
 }
 
-// adminApprovedVia names the profile or permission set that lists the app
-// (Connected App Access / Assigned Connected Apps), as a pointer relative
-// to the org; "" when none does.
+// adminApprovedVia names the profile, permission set or permission set
+// group that lists the app (Connected App Access / Assigned Connected
+// Apps), with a pointer relative to the org; "" when none does.
 func (o *Org) adminApprovedVia(u *User, app string) (string, string) {
-	if pi := o.profileIndex(u.Profile); pi >= 0 && slices.Contains(o.Profiles[pi].ConnectedApps, app) {
-		return "profile " + u.Profile, "/profiles/" + strconv.Itoa(pi) + "/connectedApps"
+	return o.holder(u, app, "connectedApps")
+}
+
+// holder finds where the user gets item, a permission or a connected app
+// (field "permissions" or "connectedApps"): the profile, a permission set,
+// or a permission set of a group whose muting permission set does not
+// mute it. It returns a label and the list's pointer relative to the org.
+func (o *Org) holder(u *User, item, field string) (via, at string) {
+	list := func(perms, apps []string) []string {
+		if field == "permissions" {
+			return perms
+		}
+		return apps
+	}
+	if pi := o.profileIndex(u.Profile); pi >= 0 && slices.Contains(list(o.Profiles[pi].Permissions, o.Profiles[pi].ConnectedApps), item) {
+		return "profile " + u.Profile, "/profiles/" + strconv.Itoa(pi) + "/" + field
+	}
+	inSet := func(name string) string {
+		if pi := o.permSetIndex(name); pi >= 0 && slices.Contains(list(o.PermissionSets[pi].Permissions, o.PermissionSets[pi].ConnectedApps), item) {
+			return "/permissionSets/" + strconv.Itoa(pi) + "/" + field
+		}
+		return ""
 	}
 	for _, name := range u.PermissionSets {
-		if pi := o.permSetIndex(name); pi >= 0 && slices.Contains(o.PermissionSets[pi].ConnectedApps, app) {
-			return "permission set " + name, "/permissionSets/" + strconv.Itoa(pi) + "/connectedApps"
+		if at := inSet(name); at != "" {
+			return "permission set " + name, at
+		}
+	}
+	for _, g := range o.userGroups(u) {
+		if m := g.MutingPermissionSet; m != nil && slices.Contains(list(m.Permissions, m.ConnectedApps), item) {
+			continue
+		}
+		for _, name := range g.PermissionSets {
+			if at := inSet(name); at != "" {
+				return "permission set group " + g.Name + " (permission set " + name + ")", at
+			}
 		}
 	}
 	return "", ""
+}
+
+// userGroups are the permission set groups assigned to the user.
+func (o *Org) userGroups(u *User) []*PermissionSetGroup {
+	var out []*PermissionSetGroup
+	for _, name := range u.PermissionSetGroups {
+		if i := slices.IndexFunc(o.PermissionSetGroups, func(g PermissionSetGroup) bool { return g.Name == name }); i >= 0 {
+			out = append(out, &o.PermissionSetGroups[i])
+		}
+	}
+	return out
+}
+
+// mutedBy names a group of the user whose muting permission set mutes the
+// app, or "".
+func (o *Org) mutedBy(u *User, app string) string {
+	for _, g := range o.userGroups(u) {
+		if m := g.MutingPermissionSet; m != nil && slices.Contains(m.ConnectedApps, app) {
+			return g.Name
+		}
+	}
+	return ""
 }
 
 // profileTimeout is the user's profile session timeout, if set.

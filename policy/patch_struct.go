@@ -2,80 +2,111 @@ package policy
 
 import (
 	"encoding/json"
-	"fmt"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
 )
 
-// patchStruct applies add, remove and replace operations to a deep copy of
-// s on its Go values, addressing fields by their JSON names. It is the
-// fast path of fix verification; a fix that passes is then applied as a
-// real JSON Patch to the document (applyPatch) before it is offered.
+// patchStruct applies add, remove and replace operations to s on its Go
+// values, addressing fields by their JSON names, and returns the patched
+// scenario; s is not modified. It is the fast path of fix verification
+// (offeredPatch works out the JSON Patch that is offered).
+//
+// The copy is shallow but for what the patch writes: every slice and
+// pointer on an operation's path is copied before the write, the rest is
+// shared with s. That is safe because nothing writes to a scenario in
+// place: the evaluator copies one (cloneScenario) before an admin event
+// changes it.
 func patchStruct(s *Scenario, ops []PatchOp) (*Scenario, error) {
-	c := cloneScenario(s)
-	// cloneScenario shares event pointers and copies events shallowly;
-	// a patch may write inside events, so copy them (once) before it does.
-	root := reflect.ValueOf(c).Elem()
-	eventsCopied := false
-	for i, op := range ops {
-		if !eventsCopied && strings.HasPrefix(op.Path, "/events/") {
-			deepCopyEvents(c)
-			eventsCopied = true
-		}
-		if err := applyStructOp(root, op); err != nil {
-			return nil, fmt.Errorf("operation %d (%s %s): %w", i, op.Op, op.Path, err)
+	c := *s
+	var p structPatcher
+	root := reflect.ValueOf(&c).Elem()
+	for _, op := range ops {
+		if err := p.apply(root, op); err != nil {
+			return nil, err
 		}
 	}
-	return c, nil
+	return &c, nil
 }
 
-func deepCopyEvents(s *Scenario) {
-	for i := range s.Events {
-		e := &s.Events[i]
-		e.RedirectURI = cloneString(e.RedirectURI)
-		e.Scope = cloneString(e.Scope)
-		e.PKCE = cloneBool(e.PKCE)
-		e.IncludeSessionID = cloneBool(e.IncludeSessionID)
-		if e.Policies != nil {
-			p := *e.Policies
-			e.Policies = &p
+// errStructPatch is any operation patchStruct cannot apply; fix search
+// only needs to know that it failed.
+var errStructPatch = errors.New("the operation does not apply to the scenario's Go values")
+
+// structPatcher applies operations copy-on-write. owned lists the slices'
+// arrays and the pointed-to values it has copied: they belong to the patched
+// scenario alone and are written in place.
+type structPatcher struct {
+	owned []uintptr
+}
+
+// own makes the slice or pointer held in v (settable) private to the patched
+// scenario, copying it unless it already is. A nil pointer gets a new zero
+// value, as a JSON add creates the member; a nil slice stays nil (appending
+// to it allocates anyway).
+func (p *structPatcher) own(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() && p.owns(v.Pointer()) {
+			return
+		}
+		n := reflect.New(v.Type().Elem())
+		if !v.IsNil() {
+			n.Elem().Set(v.Elem())
+		}
+		v.Set(n)
+		p.owned = append(p.owned, n.Pointer())
+	case reflect.Slice:
+		if v.IsNil() || (v.Cap() > 0 && p.owns(v.Pointer())) {
+			return
+		}
+		// An empty slice is copied too: appending to it could write into
+		// spare capacity shared with s.
+		n := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(n, v)
+		v.Set(n)
+		if n.Cap() > 0 {
+			p.owned = append(p.owned, n.Pointer())
 		}
 	}
 }
 
-func cloneString(p *string) *string {
-	if p == nil {
-		return nil
+func (p *structPatcher) owns(ptr uintptr) bool {
+	for _, o := range p.owned {
+		if o == ptr {
+			return true
+		}
 	}
-	v := *p
-	return &v
+	return false
 }
 
-func applyStructOp(root reflect.Value, op PatchOp) error {
-	segs, err := splitPointer(op.Path)
-	if err != nil || len(segs) == 0 {
-		return fmt.Errorf("unsupported path")
+// apply applies one operation to root, the patched scenario.
+func (p *structPatcher) apply(root reflect.Value, op PatchOp) error {
+	segs, ok := splitPointer(op.Path)
+	if !ok || len(segs) == 0 {
+		return errStructPatch
 	}
-	parent, err := walkPointer(root, segs[:len(segs)-1])
-	if err != nil {
-		return err
+	parent, ok := p.walk(root, segs[:len(segs)-1])
+	if !ok {
+		return errStructPatch
 	}
 	last := segs[len(segs)-1]
 	switch parent.Kind() {
 	case reflect.Struct:
 		f, ok := fieldByJSONName(parent, last)
 		if !ok {
-			return fmt.Errorf("no field %q", last)
+			return errStructPatch
 		}
 		switch op.Op {
 		case "add", "replace":
 			return setJSON(f, op.Value)
 		case "remove":
-			f.Set(reflect.Zero(f.Type()))
+			f.SetZero()
 			return nil
 		}
 	case reflect.Slice:
+		p.own(parent)
 		if op.Op == "add" && last == "-" {
 			elem := reflect.New(parent.Type().Elem()).Elem()
 			if err := setJSON(elem, op.Value); err != nil {
@@ -86,7 +117,7 @@ func applyStructOp(root reflect.Value, op PatchOp) error {
 		}
 		i, err := strconv.Atoi(last)
 		if err != nil || i < 0 || i > parent.Len() || (op.Op != "add" && i == parent.Len()) {
-			return fmt.Errorf("index %q out of range", last)
+			return errStructPatch
 		}
 		switch op.Op {
 		case "replace":
@@ -99,64 +130,70 @@ func applyStructOp(root reflect.Value, op PatchOp) error {
 			if err := setJSON(elem, op.Value); err != nil {
 				return err
 			}
-			grown := reflect.Append(parent.Slice(0, i), elem)
-			parent.Set(reflect.AppendSlice(grown, parent.Slice(i, parent.Len())))
+			grown := reflect.MakeSlice(parent.Type(), parent.Len()+1, parent.Len()+1)
+			reflect.Copy(grown, parent.Slice(0, i))
+			grown.Index(i).Set(elem)
+			reflect.Copy(grown.Slice(i+1, grown.Len()), parent.Slice(i, parent.Len()))
+			parent.Set(grown)
 			return nil
 		}
 	}
-	return fmt.Errorf("op %q not supported here", op.Op)
+	return errStructPatch
 }
 
-// walkPointer follows segments through structs, pointers (allocated when
-// nil, as a JSON add would create the member) and slices.
-func walkPointer(v reflect.Value, segs []string) (reflect.Value, error) {
+// walk follows segments through structs, pointers (allocated when nil, as
+// a JSON add would create the member) and slices, owning each pointer and
+// slice it goes through.
+func (p *structPatcher) walk(v reflect.Value, segs []string) (reflect.Value, bool) {
 	for _, seg := range segs {
-		for v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				v.Set(reflect.New(v.Type().Elem()))
-			}
-			v = v.Elem()
-		}
+		v = p.deref(v)
 		switch v.Kind() {
 		case reflect.Struct:
 			f, ok := fieldByJSONName(v, seg)
 			if !ok {
-				return v, fmt.Errorf("no field %q", seg)
+				return v, false
 			}
 			v = f
 		case reflect.Slice:
 			i, err := strconv.Atoi(seg)
 			if err != nil || i < 0 || i >= v.Len() {
-				return v, fmt.Errorf("index %q out of range", seg)
+				return v, false
 			}
+			p.own(v)
 			v = v.Index(i)
 		default:
-			return v, fmt.Errorf("cannot descend into %s at %q", v.Kind(), seg)
+			return v, false
 		}
 	}
+	return p.deref(v), true
+}
+
+func (p *structPatcher) deref(v reflect.Value) reflect.Value {
 	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
-		}
+		p.own(v)
 		v = v.Elem()
 	}
-	return v, nil
+	return v
 }
 
 // setJSON stores a JSON-shaped value (as a patch carries it) into v.
 func setJSON(v reflect.Value, value any) error {
 	switch x := value.(type) {
 	case string:
-		if v.Kind() == reflect.String {
+		switch {
+		case v.Kind() == reflect.String:
 			v.SetString(x)
+			return nil
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.String:
+			v.Set(reflect.ValueOf(&x))
 			return nil
 		}
 	case bool:
-		if v.Kind() == reflect.Bool {
+		switch {
+		case v.Kind() == reflect.Bool:
 			v.SetBool(x)
 			return nil
-		}
-		if v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool {
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool:
 			v.Set(reflect.ValueOf(&x))
 			return nil
 		}
@@ -173,26 +210,23 @@ func setJSON(v reflect.Value, value any) error {
 	return nil
 }
 
-// fieldByJSONName finds a struct field by its json tag name.
+// fieldByJSONName finds a struct field by its json name.
 func fieldByJSONName(v reflect.Value, name string) (reflect.Value, bool) {
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if tag == name {
-			return v.Field(i), true
-		}
+	f, ok := jsonFieldsOf(v.Type()).byName(name)
+	if !ok {
+		return reflect.Value{}, false
 	}
-	return reflect.Value{}, false
+	return v.Field(f.index), true
 }
 
 // splitPointer splits an RFC 6901 JSON pointer into unescaped segments.
-func splitPointer(p string) ([]string, error) {
+func splitPointer(p string) ([]string, bool) {
 	if p == "" || p[0] != '/' {
-		return nil, fmt.Errorf("not a JSON pointer: %q", p)
+		return nil, false
 	}
 	segs := strings.Split(p[1:], "/")
 	for i, s := range segs {
 		segs[i] = unescapePointer(s)
 	}
-	return segs, nil
+	return segs, true
 }

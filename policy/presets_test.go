@@ -17,10 +17,13 @@ var requiredPresets = []string{
 	"insufficient-privileges-no-password",
 	"isv-vs-subscriber-policies",
 	"jwt-bearer-pre-authorization",
+	"login-hours",
 	"login-ip-ranges-relaxation",
 	"one-app-two-orgs-callbacks",
 	"outbound-message-session-id",
 	"password-change-oauth-survives",
+	"password-lockout",
+	"permission-set-group-pre-authorization",
 	"pkce-required-missing",
 	"pre-authorize-needs-install",
 	"refresh-token-idle-expiry",
@@ -185,6 +188,11 @@ func TestPresetFixes(t *testing.T) {
 		{"refresh-token-idle-expiry", 5, "Refresh token is valid until revoked"},
 		{"jwt-bearer-pre-authorization", 0, "Admin approved users are pre-authorized"},
 		{"login-ip-ranges-relaxation", 0, "Relax IP restrictions"},
+		{"login-hours", 0, "log in all day on monday"},
+		// Fact sheet §12 (the seed): the engine offers both fixes.
+		{"insufficient-privileges-no-password", 0, "Reset Password"},
+		{"insufficient-privileges-login-as", 0, "Pre-authorize"},
+		{"permission-set-group-pre-authorization", 2, "Assign permission set Sync Access to bob@acme.test"},
 	} {
 		s, _ := presetScenario(t, c.preset)
 		res := Evaluate(s, Options{})

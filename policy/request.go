@@ -117,7 +117,7 @@ func (r *request) policy(field string) (string, string) {
 	}
 	if r.manageable() {
 		if v := get(&r.app.Policies); v != "" {
-			return v, r.appPath("/policies/" + field)
+			return v, r.appPolicyPath(field)
 		}
 	}
 	return policyDefaults[field], ""
@@ -135,9 +135,14 @@ var policyDefaults = map[string]string{
 // the installed app's policies, or the app definition in its own org.
 func (r *request) policyPath(field string) string {
 	if r.inst != nil {
-		return r.orgPath("/installedApps/" + strconv.Itoa(r.instIx) + "/policies/" + field)
+		return "/orgs/" + strconv.Itoa(r.orgIx) + "/installedApps/" + strconv.Itoa(r.instIx) + "/policies/" + field
 	}
-	return r.appPath("/policies/" + field)
+	return r.appPolicyPath(field)
+}
+
+// appPolicyPath is the app definition's policy field.
+func (r *request) appPolicyPath(field string) string {
+	return "/apps/" + strconv.Itoa(r.appIx) + "/policies/" + field
 }
 
 // sessionTimeout is the access-token lifetime: the app's timeout, else the
@@ -151,7 +156,7 @@ func (r *request) sessionTimeout() (time.Duration, string) {
 	if r.user != nil && r.org != nil {
 		if v := r.org.profileTimeout(r.user); v != "" {
 			if d, err := ParseDuration(v); err == nil {
-				return d, r.orgPath("/profiles/" + strconv.Itoa(r.org.profileIndex(r.user.Profile)) + "/sessionTimeout")
+				return d, "/orgs/" + strconv.Itoa(r.orgIx) + "/profiles/" + strconv.Itoa(r.org.profileIndex(r.user.Profile)) + "/sessionTimeout"
 			}
 		}
 	}
@@ -178,7 +183,7 @@ func credential(given, expected string) string {
 	return "wrong"
 }
 
-// hostKind classifies the event's login host.
+// host is the event's login host: login, test, myDomain or a URL.
 func (r *request) host() string {
 	if r.ev.Host != "" {
 		return r.ev.Host

@@ -49,6 +49,12 @@ type EventResult struct {
 	Fixes            []Fix        `json:"fixes,omitempty"`
 	Risk             *Risk        `json:"risk,omitempty"`
 	Expect           *ExpectCheck `json:"expect,omitempty"`
+
+	// ConsentScreen: the user is shown the consent screen (Permitted Users
+	// is "All users may self-authorize" and they have not approved the app
+	// before); the event's consent is their answer. An extension of result
+	// v1, omitted when false.
+	ConsentScreen bool `json:"consentScreen,omitempty"`
 }
 
 // Response is the concrete answer in its channel, for display: the redirect

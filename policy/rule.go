@@ -72,7 +72,9 @@ func (r *request) run(rules []rule) bool {
 		if v.outcome == "" {
 			continue // the rule does not apply and has nothing to say
 		}
-		r.res.Trace = append(r.res.Trace, TraceStep{Rule: ru.name, Outcome: v.outcome, Because: v.because, Setting: v.setting, Doc: ru.doc})
+		if !r.quiet {
+			r.res.Trace = append(r.res.Trace, TraceStep{Rule: ru.name, Outcome: v.outcome, Because: v.because, Setting: v.setting, Doc: ru.doc})
+		}
 		if v.outcome == StepFail {
 			r.deny(v.deny)
 			r.candidates = v.fixes
@@ -85,6 +87,9 @@ func (r *request) run(rules []rule) bool {
 // note adds an info step outside a rule's own verdict (defaults applied,
 // UNCONFIRMED behaviour chosen).
 func (r *request) note(name, because, setting, doc string) {
+	if r.quiet {
+		return // fix verification reads no trace
+	}
 	r.res.Trace = append(r.res.Trace, TraceStep{Rule: name, Outcome: StepInfo, Because: because, Setting: setting, Doc: doc})
 }
 
@@ -92,7 +97,7 @@ func (r *request) note(name, because, setting, doc string) {
 func (r *request) orgPath(rest string) string { return "/orgs/" + strconv.Itoa(r.orgIx) + rest }
 func (r *request) appPath(rest string) string { return "/apps/" + strconv.Itoa(r.appIx) + rest }
 func (r *request) userPath(rest string) string {
-	return r.orgPath("/users/" + strconv.Itoa(r.userIx) + rest)
+	return "/orgs/" + strconv.Itoa(r.orgIx) + "/users/" + strconv.Itoa(r.userIx) + rest
 }
 func (r *request) eventPath(rest string) string {
 	return "/events/" + strconv.Itoa(r.evIx) + rest

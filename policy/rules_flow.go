@@ -122,8 +122,3 @@ var ruleTokenExchangeEnabled = rule{"app.tokenExchange", docTokenExchange, func(
 	return r.fail("Enable Token Exchange Flow is off (UNCONFIRMED error string)", r.appPath("/oauth/tokenExchange"), errInvalidGrant, descTokenExchangeOff,
 		fix(ActorISVDeveloper, "Turn on Enable Token Exchange Flow", replace(r.appPath("/oauth/tokenExchange"), true)))
 }}
-
-const (
-	errUnsupportedResponseType  = "unsupported_response_type"
-	descUnsupportedResponseType = "response type is not supported"
-)

@@ -1,11 +1,14 @@
 package policy
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Permitted Users: "All users may self-authorize" (consent on first use) or
 // "Admin approved users are pre-authorized" (profile or permission set lists
-// the app; no consent screen). Grants without an approval step (JWT bearer,
-// token exchange) need a prior approval of either kind.
+// the app; no consent screen). Grants without an approval step (JWT and
+// SAML bearer, token exchange) need a prior approval of either kind.
 var rulePermittedUsers = rule{"app.permittedUsers", docManagePolicies, func(r *request) verdict {
 	pu, at := r.policy("permittedUsers")
 	key := approvalKey{r.org.Name, r.user.Username, r.app.Name}
@@ -26,7 +29,7 @@ var rulePermittedUsers = rule{"app.permittedUsers", docManagePolicies, func(r *r
 	}
 	approved := r.st.hasApproval(key)
 	switch {
-	case r.ev.Grant == "jwt_bearer" || r.ev.Grant == "token_exchange":
+	case r.priorApprovalOnly():
 		if approved {
 			return pass(r.user.Username+" approved "+r.app.Name+" earlier (self-authorized), so no consent is needed", r.userPath("/approvedApps"))
 		}
@@ -39,37 +42,59 @@ var rulePermittedUsers = rule{"app.permittedUsers", docManagePolicies, func(r *r
 	case r.ev.Immediate:
 		return r.fail("immediate=true but "+r.user.Username+" has not approved "+r.app.Name+" yet", r.eventPath("/immediate"), errImmediate, descImmediate,
 			fix(ActorClient, "Drop immediate=true so the consent screen can be shown", replace(r.eventPath("/immediate"), false)))
-	case r.ev.Consent == "deny":
+	}
+	r.res.ConsentScreen = true // the user's answer there is the event's consent
+	if r.ev.Consent == "deny" {
 		return r.fail(r.user.Username+" clicked Deny on the consent screen", r.eventPath("/consent"), errAccessDenied, descAccessDenied,
 			fix(ActorUser, "Click Allow on the consent screen", replace(r.eventPath("/consent"), "allow")))
 	}
 	return pass("All users may self-authorize: "+r.user.Username+" sees the consent screen and clicks Allow", r.eventPath("/consent"))
 }}
 
-// notAdminApproved is the admin-approved denial in each channel.
+// notAdminApproved is the admin-approved denial in each channel. Grants
+// without an approval step answer invalid_app_access at run time, even
+// after an earlier self-approval (fact sheet §12).
 func (r *request) notAdminApproved(at string) verdict {
-	because := "Permitted Users is \"Admin approved users are pre-authorized\" and neither " + r.user.Username + "'s profile nor a permission set of theirs lists " + r.app.Name + " (Login History: \"Failed: Not approved for access\")"
+	because := "Permitted Users is \"Admin approved users are pre-authorized\" and neither " + r.user.Username + "'s profile nor a permission set (or group) of theirs lists " + r.app.Name + " (Login History: \"Failed: Not approved for access\")"
+	if g := r.org.mutedBy(r.user, r.app.Name); g != "" {
+		because += "; permission set group " + g + "'s muting permission set mutes it (UNCONFIRMED: Salesforce documents muting of permissions and access settings; caplab lets it mute Assigned Connected Apps too)"
+	}
 	fixes := r.assignFixes()
 	switch {
-	case r.ev.Grant == "jwt_bearer" || r.ev.Grant == "token_exchange":
-		return r.fail(because, at, errInvalidGrant, descNotApproved, fixes...)
+	case r.priorApprovalOnly():
+		r.note("app.permittedUsers.adminApproved", "clients receive invalid_app_access \"user is not admin approved to access this app\" here at run time, also after an earlier self-approval; the §6.2 row \"user hasn't approved this consumer\" holds only for self-authorize apps (fact sheet §12)", at, docManagePolicies)
 	case r.ev.Do == "authorize":
 		return r.fail(because, at, errAppAccessDenied, descNotAdminApproved, fixes...)
 	}
 	return r.fail(because, at, errInvalidAppAccess, descNotAdminApproved, fixes...)
 }
 
-// assignFixes pre-authorize the user: a permission set that already lists
-// the app, or the app added to the user's profile.
+// priorApprovalOnly: the grant has no approval step of its own.
+func (r *request) priorApprovalOnly() bool {
+	return r.bearer() || r.ev.Grant == "token_exchange"
+}
+
+// assignFixes pre-authorize the user: a permission set or permission set
+// group that already lists the app, or the app added to the user's profile.
 func (r *request) assignFixes() []Fix {
 	var fixes []Fix
-	for i, ps := range r.org.PermissionSets {
-		for _, a := range ps.ConnectedApps {
-			if a == r.app.Name {
-				fixes = append(fixes, fix(ActorSubscriberAdmin, "Assign permission set "+ps.Name+" to "+r.user.Username,
-					add(r.userPath("/permissionSets/-"), ps.Name)))
-				_ = i
-			}
+	lists := func(ps string) bool {
+		i := r.org.permSetIndex(ps)
+		return i >= 0 && slices.Contains(r.org.PermissionSets[i].ConnectedApps, r.app.Name)
+	}
+	for _, ps := range r.org.PermissionSets {
+		if lists(ps.Name) {
+			fixes = append(fixes, fix(ActorSubscriberAdmin, "Assign permission set "+ps.Name+" to "+r.user.Username,
+				add(r.userPath("/permissionSets/-"), ps.Name)))
+		}
+	}
+	for _, g := range r.org.PermissionSetGroups {
+		if !slices.ContainsFunc(g.PermissionSets, lists) {
+			continue
+		}
+		if !slices.Contains(r.user.PermissionSetGroups, g.Name) {
+			fixes = append(fixes, fix(ActorSubscriberAdmin, "Assign permission set group "+g.Name+" to "+r.user.Username,
+				add(r.userPath("/permissionSetGroups/-"), g.Name)))
 		}
 	}
 	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
@@ -88,18 +113,26 @@ func (r *request) preAuthorizeFixes(at string) []Fix {
 		fixes = append(fixes, fix(ActorUser, r.user.Username+" authorizes "+r.app.Name+" once through an interactive flow (web server flow consent)",
 			add(r.userPath("/approvedApps/-"), r.app.Name)))
 	}
-	if pi := r.org.profileIndex(r.user.Profile); pi >= 0 {
-		ops := policyPatch(r, "permittedUsers", "adminApproved")
-		ops = append(ops, add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name))
-		if r.manageable() {
-			fixes = append(fixes, fix(ActorSubscriberAdmin, "Set Permitted Users to \"Admin approved users are pre-authorized\" and add "+r.app.Name+" to profile "+r.user.Profile, ops...))
-		} else {
-			fixes = append(fixes, fix(ActorSubscriberAdmin, "Install "+r.app.Name+", set it to admin-approved and add it to profile "+r.user.Profile,
-				add(r.orgPath("/installedApps/-"), map[string]any{"app": r.app.Name, "policies": map[string]any{"permittedUsers": "adminApproved"}}),
-				add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name)))
-		}
+	if f, ok := r.preAuthorizeFix(); ok {
+		fixes = append(fixes, f)
 	}
 	return fixes
+}
+
+// preAuthorizeFix makes the app admin-approved (installing it first when
+// it is not) and lists it on the user's profile.
+func (r *request) preAuthorizeFix() (Fix, bool) {
+	pi := r.org.profileIndex(r.user.Profile)
+	if pi < 0 {
+		return Fix{}, false
+	}
+	onProfile := add(r.orgPath("/profiles/"+strconv.Itoa(pi)+"/connectedApps/-"), r.app.Name)
+	if !r.manageable() {
+		return fix(ActorSubscriberAdmin, "Install "+r.app.Name+", set it to admin-approved and add it to profile "+r.user.Profile,
+			add(r.orgPath("/installedApps/-"), map[string]any{"app": r.app.Name, "policies": map[string]any{"permittedUsers": "adminApproved"}}), onProfile), true
+	}
+	return fix(ActorSubscriberAdmin, "Pre-authorize: set Permitted Users to \"Admin approved users are pre-authorized\" and add "+r.app.Name+" to profile "+r.user.Profile,
+		append(policyPatch(r, "permittedUsers", "adminApproved"), onProfile)...), true
 }
 
 // High Assurance session required: Block refuses the app; Raise session

@@ -57,6 +57,9 @@ var ruleTables = []ruleTable{
 	{"app.blocked", casesBlocked},
 	{"user.active", casesUserActive},
 	{"user.canApprove", casesCanApprove},
+	{"user.frozen", casesFrozen},
+	{"user.lockout", casesLockout},
+	{"user.loginHours", casesLoginHours},
 	{"user.credentials", casesCredentials},
 	{"user.loginIpRanges", casesLoginIP},
 	{"app.permittedUsers", casesPermittedUsers},
@@ -436,9 +439,18 @@ func casesUserActive() []ruleCase {
 	return []ruleCase{
 		rc("active", StepPass, okRedirect, scen(evs(webServer()))),
 		rc("deactivated, authorize", StepFail, noRedirectErr("inactive_user", "User is inactive"), scen(evs(webServer()), inactive)),
-		rc("deactivated, JWT", StepFail, jsonErr("inactive_user", "User is inactive"), scen(evs(jwtGrant()), inactive, certificate(), approved())),
-		rc("deactivated after the code flow, refresh", StepFail, jsonErr("inactive_user", "User is inactive"),
+		rc("deactivated, user-agent flow", StepFail, fragmentErr("inactive_user", "User is inactive"), scen(evs(userAgent()), inactive, allowUserAgent())),
+		// Fact sheet §12: the token endpoint answers invalid_grant "inactive user".
+		rc("deactivated, JWT", StepFail, jsonErr("invalid_grant", "inactive user"), scen(evs(jwtGrant()), inactive, certificate(), approved())).
+			then(noteSays(1, "user.active", "§12")),
+		rc("deactivated after the code flow, refresh", StepFail, jsonErr("invalid_grant", "inactive user"),
 			scen(append(codeFlow(), adminEv("deactivateUser", asUser(tUser)), refreshGrant(use("t1"))))),
+		rc("deactivated between authorize and code redemption", StepFail, jsonErr("invalid_grant", "inactive user"),
+			scen(evs(webServer(id("a1")), adminEv("deactivateUser", asUser(tUser)), codeGrant(use("a1"))))),
+		rc("deactivated, password grant", StepFail, jsonErr("invalid_grant", "inactive user"), scen(evs(passwordGrant()), inactive, allowPassword())),
+		rc("deactivated, device flow", StepFail, jsonErr("invalid_grant", "inactive user"),
+			scen(evs(deviceGrant()), inactive, withApp(func(a *App) { a.OAuth.DeviceFlow = true }))),
+		rc("deactivated run-as user, client credentials", StepFail, jsonErr("invalid_grant", "inactive user"), scen(evs(ccGrant()), inactive, clientCreds())),
 		rc("reactivated", StepPass, okRedirect, scen(evs(adminEv("activateUser", asUser(tUser)), webServer()), inactive)),
 		rc("deactivated, SOAP login()", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin), scen(evs(soapLoginEv()), inactive)),
 	}
@@ -446,6 +458,8 @@ func casesUserActive() []ruleCase {
 
 func casesCanApprove() []ruleCase {
 	ip := pageErr("Insufficient Privileges", dInsuffPrivs)
+	noPassword := withUser(func(u *User) { u.HasPassword = ptr(false) })
+	loginAs := withEvent(func(e *Event) { e.LoginAs = true })
 	body := func(t *testing.T, res *Result) {
 		if r := res.Results[0].Response; r == nil || !strings.HasPrefix(r.Body, "Insufficient Privileges\n") {
 			t.Errorf("response %+v; want the Insufficient Privileges page", r)
@@ -455,8 +469,27 @@ func casesCanApprove() []ruleCase {
 		rc("user with a password", StepPass, okRedirect, scen(evs(webServer()))),
 		rc("API Only User", StepFail, ip, scen(evs(webServer()), perms("apiOnlyUser"))).then(body),
 		rc("API Only User via permission set", StepFail, ip, scen(evs(webServer()), addPermSet("Integration", true, nil, "apiOnlyUser"))),
-		rc("no password", StepFail, ip, scen(evs(webServer()), withUser(func(u *User) { u.HasPassword = ptr(false) }))).then(body),
-		rc("Login As", StepFail, ip, scen(evs(webServer(withEvent(func(e *Event) { e.LoginAs = true }))))).then(body),
+		rc("no password", StepFail, ip, scen(evs(webServer()), noPassword)).then(body,
+			offersFix(1, ActorSubscriberAdmin, "Reset ana@acme.test's password (Setup → Users → Reset Password); the user completes the email step")),
+		// Fact sheet §12 (the seed): the admin's Reset Password fixes it.
+		rc("no password, then the admin resets it", StepPass, okRedirect,
+			scen(evs(webServer(), adminEv("resetPassword", asUser(tUser)), webServer()), noPassword)).
+			then(func(t *testing.T, res *Result) {
+				resultAt(t, res, 1, ip)
+				resultAt(t, res, 2, okAdmin)
+				noteSays(2, "admin.resetPassword", "email step")(t, res)
+			}),
+		rc("Login As", StepFail, ip, scen(evs(webServer(loginAs)))).then(body,
+			offersFix(1, ActorUser, `Log out of "Login As" and let ana@acme.test authorize the app themselves`),
+			offersFix(1, ActorSubscriberAdmin, `Pre-authorize: set Permitted Users to "Admin approved users are pre-authorized" and add Acme Sync to profile Standard User`)),
+		// Fact sheet §12 (the seed): pre-authorization skips the approval step.
+		rc("Login As, pre-authorized via the profile", StepPass, okRedirect, scen(evs(webServer(loginAs)), adminApproved(), onProfile())).
+			then(noteSays(1, "user.canApprove", "skips the authorization flow entirely")),
+		rc("Login As, pre-authorized via a permission set group", StepPass, okRedirect,
+			scen(evs(webServer(loginAs)), adminApproved(), addPermSet("Sync Access", false, []string{tApp}), addGroup("Integrations", true, nil, "Sync Access"))),
+		rc("Login As, listed on the profile but self-authorize", StepFail, ip, scen(evs(webServer(loginAs)), onProfile())),
+		rc("Login As, admin approved but not assigned", StepFail, ip, scen(evs(webServer(loginAs)), adminApproved())).
+			then(offersFix(1, ActorSubscriberAdmin, "Add Acme Sync to profile Standard User's Connected App Access")),
 		rc("device flow, API Only User", StepFail, ip,
 			scen(evs(deviceGrant()), perms("apiOnlyUser"), withApp(func(a *App) { a.OAuth.DeviceFlow = true }))),
 	}
@@ -477,7 +510,19 @@ func casesCredentials() []ruleCase {
 			scen(pw(secToken("missing"), from(tOutside)), allowPassword(), ipRanges(tRange))),
 		rc("no security token needed from a trusted IP", StepPass, okJSON,
 			scen(pw(secToken("missing"), from(tInside)), allowPassword(), ipRanges(tRange))),
-		rc("user without a password", StepFail, fail, scen(pw(), allowPassword(), withUser(func(u *User) { u.HasPassword = ptr(false) }))),
+		rc("user without a password", StepFail, fail, scen(pw(), allowPassword(), withUser(func(u *User) { u.HasPassword = ptr(false) }))).
+			then(offersFix(1, ActorSubscriberAdmin, "Reset ana@acme.test's password (Setup → Users → Reset Password); the user completes the email step")),
+		rc("no security token needed inside the org's trusted IP ranges", StepPass, okJSON,
+			scen(pw(secToken("missing"), from(tInside)), allowPassword(), trusted(tRange))).then(noteSays(1, "user.credentials", "Network Access")),
+		rc("security token missing outside the org's trusted IP ranges", StepFail, fail,
+			scen(pw(secToken("missing"), from(tOutside)), allowPassword(), trusted(tRange))).
+			then(offersFix(1, ActorSubscriberAdmin, "Add 203.0.113.9 to Acme's trusted IP ranges (Setup → Network Access)")),
+		rc("security token missing, no trusted ranges: the fix adds them", StepFail, fail, scen(pw(secToken("missing"), from(tOutside)), allowPassword())).
+			then(offersFix(1, ActorSubscriberAdmin, "Add 203.0.113.9 to Acme's trusted IP ranges (Setup → Network Access)")),
+		rc("SOAP login(): no security token needed inside trusted IP ranges", StepPass, okSession,
+			scen(evs(soapLoginEv(secToken("missing"), from(tInside))), trusted(tRange))),
+		rc("SOAP login(): security token missing outside trusted IP ranges", StepFail, soapErr("LOGIN_MUST_USE_SECURITY_TOKEN", dMustUseToken),
+			scen(evs(soapLoginEv(secToken("missing"), from(tOutside))), trusted(tRange))),
 		rc("SOAP login()", StepPass, okSession, scen(evs(soapLoginEv(password(tPassword), secToken(tToken))))),
 		rc("SOAP login(): wrong password", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin), scen(evs(soapLoginEv(password("wrong"))))),
 		rc("SOAP login(): security token missing", StepFail, soapErr("LOGIN_MUST_USE_SECURITY_TOKEN", dMustUseToken),
@@ -515,6 +560,13 @@ func casesLoginIP() []ruleCase {
 			scen(evs(webServer(from(tOutside))), ipRanges(tRange), relax("relax"))),
 		rc("relax, password grant from outside", StepPass, okJSON,
 			scen(evs(passwordGrant(from(tOutside))), ipRanges(tRange), allowPassword(), relax("relax"))),
+		// Salesforce Help (IP Relaxation): the bearer flows always enforce.
+		rc("relax, JWT from outside: still enforced", StepFail, jsonErr("invalid_grant", ipErr),
+			scen(evs(jwtGrant(from(tOutside))), ipRanges(tRange), relax("relax"), certificate(), approved())).
+			then(noteSays(1, "user.loginIpRanges", "always enforce")),
+		rc("relax, SAML bearer from outside: still enforced", StepFail, jsonErr("invalid_grant", ipErr),
+			scen(evs(samlGrant(from(tOutside))), ipRanges(tRange), relax("relax"), certificate(), approved())),
+		rc("JWT from inside", StepPass, okJSON, scen(evs(jwtGrant(from(tInside))), ipRanges(tRange), certificate(), approved())),
 		rc("relax on the installed app", StepPass, okRedirect,
 			scen(evs(webServer(from(tOutside))), ipRanges(tRange), foreignApp(), installed(Policies{IPRelaxation: "relax"}))),
 		rc("relax needs installation: an uninstalled app falls back to enforce", StepFail, noRedirectErr("invalid_grant", ipErr),
@@ -526,6 +578,115 @@ func casesLoginIP() []ruleCase {
 					}
 				}
 			}),
+	}
+}
+
+func trusted(r ...IPRange) sopt { return withOrg(func(o *Org) { o.Settings.TrustedIPRanges = r }) }
+
+func casesFrozen() []ruleCase {
+	frozen := withUser(func(u *User) { u.Frozen = true })
+	freeze := adminEv("freezeUser", asUser(tUser))
+	authFail := jsonErr("invalid_grant", "authentication failure")
+	return []ruleCase{
+		rc("not frozen", "", okRedirect, scen(evs(webServer()))),
+		rc("frozen, authorize: the login page refuses", StepFail, pageErr("login_failed", dLoginFailed), scen(evs(webServer()), frozen)).
+			then(noteSays(1, "user.frozen.unconfirmed", "UNCONFIRMED"), offersFix(1, ActorSubscriberAdmin, "Unfreeze ana@acme.test")),
+		rc("frozen, password grant", StepFail, authFail, scen(evs(passwordGrant()), frozen, allowPassword())),
+		rc("frozen, JWT bearer", StepFail, authFail, scen(evs(jwtGrant()), frozen, certificate(), approved())),
+		rc("frozen, SOAP login()", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin), scen(evs(soapLoginEv()), frozen)),
+		rc("frozen after the code flow: refresh refused, the access token still works", StepFail, authFail,
+			scen(append(codeFlow(), freeze, apiCallEv(use("t1")), refreshGrant(use("t1"))))).
+			then(func(t *testing.T, res *Result) { resultAt(t, res, 4, okJSON) }),
+		rc("unfrozen", "", okRedirect, scen(evs(freeze, adminEv("unfreezeUser", asUser(tUser)), webServer()))).
+			then(func(t *testing.T, res *Result) {
+				if stepOf(res.Results[2], "user.frozen") != "" {
+					t.Errorf("an unfrozen user's trace has a user.frozen step")
+				}
+			}),
+	}
+}
+
+// pwPolicy sets the org's password policy.
+func pwPolicy(attempts, period string) sopt {
+	return withOrg(func(o *Org) {
+		o.Settings.PasswordPolicy = PasswordPolicy{MaxInvalidLoginAttempts: attempts, LockoutPeriod: period}
+	})
+}
+
+func casesLockout() []ruleCase {
+	wrong := func(n int, mkEv func(...eopt) Event) []Event {
+		var out []Event
+		for range n {
+			out = append(out, mkEv(password("wrong")))
+		}
+		return out
+	}
+	pw := func(evs ...Event) *Scenario { return scen(evs, allowPassword(), pwPolicy("3", "15m")) }
+	authFail := jsonErr("invalid_grant", "authentication failure")
+	locked := pageErr("login_failed", "Your account has been locked out after too many failed login attempts. Try again later or contact your Salesforce administrator.")
+	return []ruleCase{
+		rc("two wrong passwords, then the right one", "", okJSON, pw(append(wrong(2, passwordGrant), passwordGrant())...)),
+		rc("three wrong passwords lock the user out: the right one is refused", StepFail, authFail, pw(append(wrong(3, passwordGrant), passwordGrant())...)).
+			then(noteSays(4, "user.lockout", "until 2026-03-01T09:15:00Z")),
+		rc("the lockout ends after its period", "", okJSON, pw(append(wrong(3, passwordGrant), wait("15m"), passwordGrant())...)),
+		rc("a lockout of forever ends only when an admin unlocks", "", okJSON,
+			scen(append(wrong(3, passwordGrant), wait("30d"), passwordGrant(), adminEv("unlockUser", asUser(tUser)), passwordGrant()), allowPassword(), pwPolicy("3", "forever"))).
+			then(func(t *testing.T, res *Result) { resultAt(t, res, 5, authFail) }),
+		rc("a right password clears the count", "", okJSON,
+			pw(append(append(wrong(2, passwordGrant), passwordGrant()), append(wrong(2, passwordGrant), passwordGrant())...)...)),
+		rc("a wrong security token does not count", "", okJSON, pw(passwordGrant(secToken("wrong")), passwordGrant(secToken("wrong")),
+			passwordGrant(secToken("wrong")), passwordGrant())),
+		rc("SOAP login() counts and refuses too", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin),
+			scen(append(wrong(3, soapLoginEv), soapLoginEv()), pwPolicy("3", "15m"))),
+		rc("wrong passwords in the username-password flow lock the login page too", StepFail, locked,
+			pw(append(wrong(3, passwordGrant), webServer())...)),
+		rc("default policy: 10 attempts", StepFail, authFail, scen(append(wrong(10, passwordGrant), passwordGrant()), allowPassword())),
+		rc("no limit", "", okJSON, scen(append(wrong(12, passwordGrant), passwordGrant()), allowPassword(), pwPolicy("noLimit", ""))),
+		rc("locked out before the timeline (lockedOut)", StepFail, authFail,
+			pw(passwordGrant(withEvent(func(e *Event) { e.LockedOut = true })))).
+			then(offersFix(1, ActorSubscriberAdmin, "Unlock ana@acme.test (Setup → Users → Unlock)")),
+	}
+}
+
+// hours sets ana's profile's login hours and the org's time zone.
+func hours(zone string, h LoginHours) sopt {
+	return func(s *Scenario) {
+		s.Orgs[0].TimeZone = zone
+		s.Orgs[0].Profiles[0].LoginHours = &h
+	}
+}
+
+func casesLoginHours() []ruleCase {
+	ipErr := "ip restricted or invalid login hours"
+	office := &HoursSpan{Start: "08:00", End: "18:00"}
+	weekdays := LoginHours{Monday: office, Tuesday: office, Saturday: &HoursSpan{Start: "00:00", End: "00:00"}}
+	monday := func(t string) sopt { return at("2026-03-02T" + t + "Z") } // 2026-03-02 is a Monday
+	relax := policies(Policies{IPRelaxation: "relax"})
+	return []ruleCase{
+		rc("no login hours", "", okRedirect, scen(evs(webServer()))),
+		rc("a day without hours: any time", StepPass, okRedirect, scen(evs(webServer()), hours("", weekdays))), // tNow is a Sunday
+		rc("within the hours", StepPass, okRedirect, scen(evs(webServer()), hours("", weekdays), monday("09:00:00"))),
+		rc("at the start", StepPass, okRedirect, scen(evs(webServer()), hours("", weekdays), monday("08:00:00"))),
+		rc("at the end: refused", StepFail, noRedirectErr("invalid_grant", ipErr), scen(evs(webServer()), hours("", weekdays), monday("18:00:00"))).
+			then(offersFix(1, ActorSubscriberAdmin, "Let profile Standard User log in all day on monday")),
+		rc("password grant outside the hours", StepFail, jsonErr("invalid_grant", ipErr),
+			scen(evs(passwordGrant()), hours("", weekdays), monday("19:30:00"), allowPassword())),
+		rc("refresh outside the hours", StepFail, jsonErr("invalid_grant", ipErr),
+			scen(append(codeFlow(), wait("11h"), refreshGrant(use("t1"))), hours("", weekdays), monday("09:00:00"))),
+		rc("SOAP login() outside the hours", StepFail, soapErr("INVALID_LOGIN", dInvalidLogin), scen(evs(soapLoginEv()), hours("", weekdays), monday("06:00:00"))),
+		rc("a day whose start equals its end allows no login", StepFail, jsonErr("invalid_grant", ipErr),
+			scen(evs(jwtGrant()), hours("", weekdays), at("2026-03-07T12:00:00Z"), certificate(), approved())),
+		rc("read in the org's time zone: 17:00Z is 09:00 at -08:00", StepPass, okRedirect,
+			scen(evs(webServer()), hours("-08:00", weekdays), monday("17:00:00"))),
+		rc("read in the org's time zone: 09:00Z is 01:00 at -08:00", StepFail, noRedirectErr("invalid_grant", ipErr),
+			scen(evs(webServer()), hours("-08:00", weekdays), monday("09:00:00"))),
+		rc("the day is the org's: Tuesday 01:00Z is Monday 17:00 at -08:00", StepPass, okRedirect,
+			scen(evs(webServer()), hours("-08:00", weekdays), at("2026-03-03T01:00:00Z"))),
+		rc("end 24:00 includes 23:59", StepPass, okRedirect,
+			scen(evs(webServer()), hours("", LoginHours{Monday: &HoursSpan{Start: "20:00", End: "24:00"}}), monday("23:59:00"))),
+		// UNCONFIRMED: IP Relaxation is documented for IP ranges only.
+		rc("IP Relaxation does not relax login hours", StepFail, noRedirectErr("invalid_grant", ipErr),
+			scen(evs(webServer()), hours("", weekdays), monday("20:00:00"), relax)).then(noteSays(1, "user.loginHours.relaxation", "UNCONFIRMED")),
 	}
 }
 
@@ -558,8 +719,36 @@ func casesPermittedUsers() []ruleCase {
 			then(locationHasPrefix(1, tCallback+"?error=OAUTH_APP_ACCESS_DENIED&error_description=user+is+not+admin+approved+to+access+this+app&state=xyz")),
 		rc("admin approved, not assigned, password grant", StepFail, jsonErr("invalid_app_access", notAdmin),
 			scen(evs(passwordGrant()), adminApproved(), allowPassword())),
-		rc("admin approved, not assigned, JWT", StepFail, jsonErr("invalid_grant", notApproved),
-			scen(evs(jwtGrant()), adminApproved(), certificate(), approved())),
+		// Fact sheet §12: bearer and exchange grants answer invalid_app_access,
+		// also after an earlier self-approval or a removed permission set.
+		rc("admin approved, not assigned, JWT after a self-approval", StepFail, jsonErr("invalid_app_access", notAdmin),
+			scen(evs(jwtGrant()), adminApproved(), certificate(), approved())).then(noteSays(1, "app.permittedUsers.adminApproved", "§12")),
+		rc("admin approved, not assigned, JWT without any approval", StepFail, jsonErr("invalid_app_access", notAdmin),
+			scen(evs(jwtGrant()), adminApproved(), certificate())),
+		rc("admin approved, permission set removed, JWT", StepFail, jsonErr("invalid_app_access", notAdmin),
+			scen(evs(jwtGrant(), adminEv("removePermissionSet", asUser(tUser), withEvent(func(e *Event) { e.PermissionSet = "Sync Access" })), jwtGrant()),
+				adminApproved(), certificate(), addPermSet("Sync Access", true, []string{tApp}))).
+			then(func(t *testing.T, res *Result) { resultAt(t, res, 1, okJSON) }),
+		rc("admin approved, not assigned, token exchange", StepFail, jsonErr("invalid_app_access", notAdmin),
+			scen(evs(exchangeGrant()), adminApproved(), withApp(func(a *App) { a.OAuth.TokenExchange = true }))),
+		rc("admin approved, not assigned, SAML bearer", StepFail, jsonErr("invalid_app_access", notAdmin),
+			scen(evs(samlGrant()), adminApproved(), certificate(), approved())),
+		rc("admin approved, assigned, SAML bearer", StepPass, okJSON, scen(evs(samlGrant()), adminApproved(), certificate(), onProfile())),
+		rc("admin approved via a permission set group", StepPass, okRedirect,
+			scen(evs(webServer()), adminApproved(), addPermSet("Sync Access", false, []string{tApp}), addGroup("Integrations", true, nil, "Sync Access"))).
+			then(noteSays(1, "app.permittedUsers", "permission set group Integrations (permission set Sync Access)")),
+		rc("admin approved via a group, JWT", StepPass, okJSON,
+			scen(evs(jwtGrant()), adminApproved(), certificate(), addPermSet("Sync Access", false, []string{tApp}), addGroup("Integrations", true, nil, "Sync Access"))),
+		rc("admin approved, group not assigned", StepFail, noRedirectErr("OAUTH_APP_ACCESS_DENIED", notAdmin),
+			scen(evs(webServer()), adminApproved(), addPermSet("Sync Access", false, []string{tApp}), addGroup("Integrations", false, nil, "Sync Access"))).
+			then(offersFix(1, ActorSubscriberAdmin, "Assign permission set group Integrations to ana@acme.test")),
+		rc("admin approved, the group's muting permission set mutes the app", StepFail, noRedirectErr("OAUTH_APP_ACCESS_DENIED", notAdmin),
+			scen(evs(webServer()), adminApproved(), addPermSet("Sync Access", false, []string{tApp}),
+				addGroup("Integrations", true, &MutingPermissionSet{ConnectedApps: []string{tApp}}, "Sync Access"))).
+			then(noteSays(1, "app.permittedUsers", "UNCONFIRMED"), offersFix(1, ActorSubscriberAdmin, "Assign permission set Sync Access to ana@acme.test")),
+		rc("muting applies to the group only: the same permission set assigned directly still pre-authorizes", StepPass, okRedirect,
+			scen(evs(webServer()), adminApproved(), addPermSet("Sync Access", true, []string{tApp}),
+				addGroup("Integrations", true, &MutingPermissionSet{ConnectedApps: []string{tApp}}, "Sync Access"))),
 		rc("admin approved, assigned, JWT", StepPass, okJSON, scen(evs(jwtGrant()), adminApproved(), certificate(), onProfile())),
 		rc("admin approved on the installed app", StepFail, noRedirectErr("OAUTH_APP_ACCESS_DENIED", notAdmin),
 			scen(evs(webServer()), foreignApp(), installed(Policies{PermittedUsers: "adminApproved"}))),
@@ -803,6 +992,20 @@ func casesJWTCertificate() []ruleCase {
 			return ""
 		})),
 		rc("no certificate", StepFail, jsonErr("invalid_grant", "invalid assertion"), scen(evs(jwtGrant()), approved())),
+		rc("SAML bearer: no certificate", StepFail, jsonErr("invalid_grant", "invalid assertion"), scen(evs(samlGrant()), approved())),
+		// The SAML bearer flow: decided like JWT bearer, an access token only
+		// ("A refresh_token is never issued in this flow"), no signature.
+		rc("SAML bearer: certificate uploaded", StepPass, okJSON, scen(evs(samlGrant()), certificate(), approved())).
+			then(noteSays(1, "token.samlBearer", "like JWT bearer"), issuedAt(1, func(is Issued) string {
+				if !is.AccessToken || is.RefreshToken {
+					return "SAML bearer returns an access token only"
+				}
+				return ""
+			}), func(t *testing.T, res *Result) {
+				if b := res.Results[0].Response.Body; strings.Contains(b, "signature") || strings.Contains(b, "issued_at") {
+					t.Errorf("SAML bearer body %s; want no signature or issued_at, as for JWT bearer", b)
+				}
+			}),
 	}
 }
 
@@ -811,6 +1014,12 @@ func casesJWTAssertion() []ruleCase {
 	j := func(a string) *Scenario { return scen(evs(jwtGrant(assertion(a))), certificate(), approved()) }
 	return []ruleCase{
 		rc("valid", StepPass, okJSON, j("valid")),
+		rc("SAML bearer: valid", StepPass, okJSON, scen(evs(samlGrant(assertion("valid"))), certificate(), approved())),
+		rc("SAML bearer: bad signature", StepFail, bad, scen(evs(samlGrant(assertion("badSignature"))), certificate(), approved())),
+		rc("SAML bearer: NotOnOrAfter passed", StepPass, jsonErr("invalid_grant", "expired authorization code"),
+			scen(evs(samlGrant(assertion("expired"))), certificate(), approved())),
+		rc("SAML bearer: without an approval", StepPass, jsonErr("invalid_grant", "user hasn't approved this consumer"),
+			scen(evs(samlGrant()), certificate())),
 		rc("omitted means valid", StepPass, okJSON, j("")),
 		rc("bad signature", StepFail, bad, j("badSignature")),
 		rc("expired: the signature still verifies", StepPass, jsonErr("invalid_grant", "expired authorization code"), j("expired")),
@@ -916,6 +1125,8 @@ func casesJWTAudience() []ruleCase {
 		rc("unrelated URL", StepFail, bad, j("https://evil.example")),
 		// UNCONFIRMED (fact sheet item 15): caplab follows the official list.
 		rc("My Domain is not on the official list", StepFail, bad, j("https://acme.my.salesforce.com")),
+		rc("SAML bearer: Audience correct", StepPass, okJSON, scen(evs(samlGrant(aud("https://login.salesforce.com"))), certificate(), approved())),
+		rc("SAML bearer: no Audience", StepFail, bad, scen(evs(samlGrant(aud("missing"))), certificate(), approved())),
 	}
 }
 

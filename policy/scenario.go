@@ -1,7 +1,8 @@
 package policy
 
 // Scenario is the scenario document, version 1: orgs, apps and a timeline of
-// events. Field names are the stable contract in product.md.
+// events. Field names are a stable contract: extend, never rename. Every
+// field is described in docs/scenario.md (TestScenarioDocMatchesTypes).
 type Scenario struct {
 	SchemaVersion int     `json:"schemaVersion" validate:"eq=1"`
 	Title         string  `json:"title,omitempty" validate:"max=200"`
@@ -29,6 +30,16 @@ type Org struct {
 	// ExperienceSites are the org's Experience Cloud site URLs: a JWT
 	// bearer assertion may name one as its aud.
 	ExperienceSites []string `json:"experienceSites,omitempty" validate:"max=20,dive,site"`
+
+	// PermissionSetGroups are Setup → Permission Set Groups: a user
+	// assigned to one holds the permissions and connected apps of its
+	// permission sets, less what its muting permission set mutes.
+	PermissionSetGroups []PermissionSetGroup `json:"permissionSetGroups,omitempty" validate:"max=50,dive"`
+	// TimeZone is the org's Default Time Zone (Setup → Company
+	// Information), in which profiles' login hours are read, as a UTC
+	// offset such as "-08:00" (no daylight saving: the browser build has
+	// no time zone database). Omitted: UTC.
+	TimeZone string `json:"timeZone,omitempty" validate:"omitempty,utcoffset"`
 }
 
 // OrgSettings are Setup → OAuth and OpenID Connect Settings, Session
@@ -43,6 +54,9 @@ type OrgSettings struct {
 	SoapLoginRequiresUseAnyAPIAuth *bool          `json:"soapLoginRequiresUseAnyApiAuth,omitempty"`
 	SessionTimeout                 string         `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
 	PasswordPolicy                 PasswordPolicy `json:"passwordPolicy,omitzero"`
+	// TrustedIPRanges are Setup → Network Access: from inside them the
+	// username-password flow and SOAP login() need no security token.
+	TrustedIPRanges []IPRange `json:"trustedIpRanges,omitempty" validate:"max=50,dive"`
 }
 
 // PasswordPolicy is Setup → Password Policies, the lockout part: after
@@ -61,6 +75,28 @@ type Profile struct {
 	LoginIPRanges  []IPRange `json:"loginIpRanges,omitempty" validate:"max=50,dive"`
 	ConnectedApps  []string  `json:"connectedApps,omitempty" validate:"max=50,dive,required"`
 	SessionTimeout string    `json:"sessionTimeout,omitempty" validate:"omitempty,duration"`
+	// LoginHours are the profile's Login Hours, in the org's time zone.
+	LoginHours *LoginHours `json:"loginHours,omitempty"`
+}
+
+// LoginHours are a profile's Login Hours: per weekday, when its users may
+// log in. A day left out has no restriction; a day whose start equals its
+// end allows no login (Salesforce's way to block a day).
+type LoginHours struct {
+	Monday    *HoursSpan `json:"monday,omitempty"`
+	Tuesday   *HoursSpan `json:"tuesday,omitempty"`
+	Wednesday *HoursSpan `json:"wednesday,omitempty"`
+	Thursday  *HoursSpan `json:"thursday,omitempty"`
+	Friday    *HoursSpan `json:"friday,omitempty"`
+	Saturday  *HoursSpan `json:"saturday,omitempty"`
+	Sunday    *HoursSpan `json:"sunday,omitempty"`
+}
+
+// HoursSpan is one day's login hours: from start up to (not including)
+// end, each "HH:MM" (end may be "24:00", the end of the day).
+type HoursSpan struct {
+	Start string `json:"start" validate:"required,clock"`
+	End   string `json:"end" validate:"required,clock"`
 }
 
 // IPRange is an inclusive IPv4 or IPv6 range.
@@ -72,6 +108,22 @@ type IPRange struct {
 // PermissionSet carries permissions and Assigned Connected Apps.
 type PermissionSet struct {
 	Name          string   `json:"name" validate:"required,max=80"`
+	Permissions   []string `json:"permissions,omitempty" validate:"max=50,dive,permission"`
+	ConnectedApps []string `json:"connectedApps,omitempty" validate:"max=50,dive,required"`
+}
+
+// PermissionSetGroup bundles permission sets (Setup → Permission Set
+// Groups). Its muting permission set disables permissions and connected
+// apps for the group's users only, not for users assigned the same
+// permission set directly.
+type PermissionSetGroup struct {
+	Name                string               `json:"name" validate:"required,max=80"`
+	PermissionSets      []string             `json:"permissionSets,omitempty" validate:"max=50,dive,required"`
+	MutingPermissionSet *MutingPermissionSet `json:"mutingPermissionSet,omitempty"`
+}
+
+// MutingPermissionSet is what a permission set group mutes.
+type MutingPermissionSet struct {
 	Permissions   []string `json:"permissions,omitempty" validate:"max=50,dive,permission"`
 	ConnectedApps []string `json:"connectedApps,omitempty" validate:"max=50,dive,required"`
 }
@@ -95,6 +147,12 @@ type User struct {
 	// stands in.
 	FirstName string `json:"firstName,omitempty" validate:"max=40"`
 	LastName  string `json:"lastName,omitempty" validate:"max=80"`
+
+	// PermissionSetGroups are the user's Permission Set Group Assignments.
+	PermissionSetGroups []string `json:"permissionSetGroups,omitempty" validate:"max=50,dive,required"`
+	// Frozen is the user's Freeze button (UserLogin.IsFrozen): a frozen
+	// user can't log in until an admin unfreezes them.
+	Frozen bool `json:"frozen,omitempty"`
 }
 
 // InstalledApp is a connected app installed in an org, with the policies
@@ -153,7 +211,7 @@ type Event struct {
 	ID                  string    `json:"id,omitempty" validate:"max=64"`
 	Do                  string    `json:"do" validate:"required,oneof=authorize token revoke api wait admin outboundMessage visualforceSession soapLogin"`
 	Flow                string    `json:"flow,omitempty" validate:"omitempty,oneof=webServer userAgent"`
-	Grant               string    `json:"grant,omitempty" validate:"omitempty,oneof=authorization_code refresh_token password jwt_bearer client_credentials device token_exchange"`
+	Grant               string    `json:"grant,omitempty" validate:"omitempty,oneof=authorization_code refresh_token password jwt_bearer saml_bearer client_credentials device token_exchange"`
 	Org                 string    `json:"org,omitempty" validate:"max=80"`
 	App                 string    `json:"app,omitempty" validate:"max=80"`
 	User                string    `json:"user,omitempty" validate:"max=80"`
@@ -177,7 +235,7 @@ type Event struct {
 	Use                 string    `json:"use,omitempty" validate:"max=64"`
 	Token               string    `json:"token,omitempty" validate:"omitempty,oneof=access refresh"`
 	For                 string    `json:"for,omitempty" validate:"omitempty,duration"`
-	Action              string    `json:"action,omitempty" validate:"omitempty,oneof=installApp uninstallApp blockApp unblockApp setPolicy assignPermissionSet removePermissionSet revokeApp deactivateUser activateUser resetPassword changePassword patch"`
+	Action              string    `json:"action,omitempty" validate:"omitempty,oneof=installApp uninstallApp blockApp unblockApp setPolicy assignPermissionSet removePermissionSet revokeApp deactivateUser activateUser resetPassword changePassword freezeUser unfreezeUser unlockUser assignPermissionSetGroup removePermissionSetGroup patch"`
 	Patch               []PatchOp `json:"patch,omitempty" validate:"max=100,dive"`
 	PermissionSet       string    `json:"permissionSet,omitempty" validate:"max=80"`
 	Policies            *Policies `json:"policies,omitempty"`
@@ -186,7 +244,8 @@ type Event struct {
 	Context             string    `json:"context,omitempty" validate:"omitempty,oneof=visualforce lightning"`
 	Expect              *Expect   `json:"expect,omitempty"`
 
-	// Aud (above) is the JWT bearer assertion's aud: omitted or "correct"
+	// Aud (above) is the bearer assertion's audience (a JWT's aud, a SAML
+	// assertion's Audience): omitted or "correct"
 	// for the login host of the org's type, "missing" for no aud claim,
 	// else the URL sent. The assertion's time claims are offsets from the
 	// event's time, positive in the future: exp (omitted: within 3
@@ -200,6 +259,14 @@ type Event struct {
 	// CodeVerifierLength is the code_verifier's length in characters when
 	// it is not 43-128 (0: a well-formed verifier).
 	CodeVerifierLength int `json:"codeVerifierLength,omitempty" validate:"min=0,max=65536"`
+
+	// PermissionSetGroup is the group an admin event assigns or removes.
+	PermissionSetGroup string `json:"permissionSetGroup,omitempty" validate:"max=80"`
+	// LockedOut: the user is locked out when the request arrives, by
+	// failed logins before the timeline (Setup → Password Policies; the
+	// live org sets it from its own count). The engine counts the
+	// timeline's wrong passwords itself.
+	LockedOut bool `json:"lockedOut,omitempty"`
 
 	// APIVersion is the SOAP API version a soapLogin calls (the {version}
 	// of /services/Soap/u/{version}), such as "64.0"; omitted: a version

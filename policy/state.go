@@ -9,7 +9,11 @@ type state struct {
 	issued    []*artefact              // by event index; nil when the event issued nothing
 	approvals map[approvalKey][]*grant // per user and app, oldest first
 	orgIDs    map[string]string        // generated org ids, computed once
+	lockouts  map[userKey]*lockout     // failed logins per user, by Setup → Password Policies
 }
+
+// userKey identifies a user of an org.
+type userKey struct{ org, user string }
 
 // orgID is the org's id, generating (once) a deterministic one when the
 // scenario gives none.
@@ -95,7 +99,7 @@ type session struct {
 }
 
 func newState(now time.Time, events int) *state {
-	return &state{now: now, issued: make([]*artefact, events), approvals: map[approvalKey][]*grant{}}
+	return &state{now: now, issued: make([]*artefact, events), approvals: map[approvalKey][]*grant{}, lockouts: map[userKey]*lockout{}}
 }
 
 // hasApproval says whether the user has a live approval of the app.

@@ -1,63 +1,74 @@
 package policy
 
-// Salesforce's error codes and descriptions, copied from the fact sheet
-// (../shared/spec/salesforce-facts.md §6). Keeping them in one place makes an
-// UNCONFIRMED string easy to change.
+// Every error code and description the engine answers with, Salesforce's
+// (from the fact sheet's §6, the project's source of Salesforce facts) and
+// caplab's own labels. Keeping them in one place makes an UNCONFIRMED string
+// easy to change; TestStringsLiveInStringsGo keeps them here.
 const (
-	errInvalidClientID       = "invalid_client_id"
-	descInvalidClientID      = "client identifier invalid"
-	errInvalidClient         = "invalid_client"
-	descInvalidClientCreds   = "invalid client credentials"
-	descMustBeInstalled      = "app must be installed into org"
-	errAppNotFound           = "app_not_found"
-	descECANotInstalled      = "External client app is not installed in this org"
-	errRedirectMissing       = "redirect_uri_missing"
-	descRedirectMissing      = "Redirect_uri not provided"
-	errRedirectMismatch      = "redirect_uri_mismatch"
-	descRedirectMismatch     = "redirect_uri must match configuration"
-	errUnsupportedGrantType  = "unsupported_grant_type"
-	descUnsupportedGrantType = "grant type not supported"
-	errInvalidRequest        = "invalid_request"
-	descHTTPSRequired        = "HTTPS required"
-	descMissingChallenge     = "missing required code challenge"
-	descInvalidCodeVerifier  = "invalid code verifier" // runtime answer, with invalid_grant (fact sheet §12)
-	errAccessDenied          = "access_denied"
-	descAccessDenied         = "end-user denied authorization" // UNCONFIRMED wording
-	errImmediate             = "immediate_unsuccessful"
-	descImmediate            = "Immediate unsuccessful"
-	errInvalidGrant          = "invalid_grant"
-	descAuthFailure          = "authentication failure"
-	descIPRestricted         = "ip restricted or invalid login hours"
-	descExpiredToken         = "expired access/refresh token"
-	descExpiredCode          = "expired authorization code"
-	descInvalidCode          = "invalid authorization code"
-	descNotApproved          = "user hasn't approved this consumer"
-	descAudience             = "Audience validation failed"
-	descInvalidAssertion     = "invalid assertion"
-	descAssertionNotYetValid = "invalid assertion" // UNCONFIRMED: nbf or iat in the future; no string found
-	descNoCCUser             = "no client credentials user enabled"
-	descWrongDomain          = "request not supported on this domain"
-	descNoValidScopes        = "no valid scopes defined"
-	descScopeNotSupported    = "scope parameter not supported"
-	errInvalidAppAccess      = "invalid_app_access"
-	errAppAccessDenied       = "OAUTH_APP_ACCESS_DENIED"
-	descNotAdminApproved     = "user is not admin approved to access this app"
-	errAppBlocked            = "OAUTH_APP_BLOCKED"
-	descAppBlocked           = "this app is blocked by admin"
-	errInactiveUser          = "inactive_user"
-	descInactiveUser         = "User is inactive"
-	errInvalidScope          = "invalid_scope"
-	descInvalidScope         = "Requested scope is invalid, unknown, or malformed"
-	errInsufficientPrivs     = "Insufficient Privileges"
-	descInsufficientPrivs    = "You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary."
-	errLoginFailed           = "login_failed" // shown on the Salesforce login page, not an OAuth code
-	descLoginFailed          = "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
-	descLockedOut            = "Your account has been locked out after too many failed login attempts. Try again later or contact your Salesforce administrator." // UNCONFIRMED wording of the login page
-	errHighAssurance         = "OAUTH_APP_BLOCKED"                                                                                                                // UNCONFIRMED: no string found for high-assurance blocks
-	descHighAssurance        = "this app requires a high assurance session"                                                                                       // UNCONFIRMED
-	errDeviceDisabled        = "invalid_grant"                                                                                                                    // UNCONFIRMED
-	descDeviceDisabled       = "device flow not enabled for this app"                                                                                             // UNCONFIRMED
-	descTokenExchangeOff     = "token exchange not enabled for this app"                                                                                          // UNCONFIRMED
+	errInvalidClientID          = "invalid_client_id"
+	descInvalidClientID         = "client identifier invalid"
+	errInvalidClient            = "invalid_client"
+	descInvalidClientCreds      = "invalid client credentials"
+	descMustBeInstalled         = "app must be installed into org"
+	errAppNotFound              = "app_not_found"
+	descECANotInstalled         = "External client app is not installed in this org"
+	errRedirectMissing          = "redirect_uri_missing"
+	descRedirectMissing         = "Redirect_uri not provided"
+	errRedirectMismatch         = "redirect_uri_mismatch"
+	descRedirectMismatch        = "redirect_uri must match configuration"
+	errUnsupportedGrantType     = "unsupported_grant_type"
+	descUnsupportedGrantType    = "grant type not supported"
+	errInvalidRequest           = "invalid_request"
+	descHTTPSRequired           = "HTTPS required"
+	descMissingChallenge        = "missing required code challenge"
+	descInvalidCodeVerifier     = "invalid code verifier" // runtime answer, with invalid_grant (fact sheet §12)
+	errAccessDenied             = "access_denied"
+	descAccessDenied            = "end-user denied authorization" // UNCONFIRMED wording
+	errImmediate                = "immediate_unsuccessful"
+	descImmediate               = "Immediate unsuccessful"
+	errInvalidGrant             = "invalid_grant"
+	descAuthFailure             = "authentication failure"
+	descIPRestricted            = "ip restricted or invalid login hours"
+	descExpiredToken            = "expired access/refresh token"
+	descExpiredCode             = "expired authorization code"
+	descInvalidCode             = "invalid authorization code"
+	descNotApproved             = "user hasn't approved this consumer"
+	descAudience                = "Audience validation failed"
+	descInvalidAssertion        = "invalid assertion"
+	descAssertionNotYetValid    = "invalid assertion" // UNCONFIRMED: nbf or iat in the future; no string found
+	descNoCCUser                = "no client credentials user enabled"
+	descWrongDomain             = "request not supported on this domain"
+	descNoValidScopes           = "no valid scopes defined"
+	descScopeNotSupported       = "scope parameter not supported"
+	errInvalidAppAccess         = "invalid_app_access"
+	errAppAccessDenied          = "OAUTH_APP_ACCESS_DENIED"
+	descNotAdminApproved        = "user is not admin approved to access this app"
+	errAppBlocked               = "OAUTH_APP_BLOCKED"
+	descAppBlocked              = "this app is blocked by admin"
+	errInactiveUser             = "inactive_user"
+	descInactiveUser            = "User is inactive"
+	descInactiveUserToken       = "inactive user" // runtime answer at the token endpoint, with invalid_grant (fact sheet §12)
+	descFrozenPage              = descLoginFailed // UNCONFIRMED: a frozen user at the login page
+	descFrozenToken             = descAuthFailure // UNCONFIRMED: a frozen user at the token endpoint
+	errUnsupportedResponseType  = "unsupported_response_type"
+	descUnsupportedResponseType = "response type is not supported"
+	descGrantTypeMissing        = "grant type is missing"
+	errInvalidToken             = "invalid_token"                    // revoke
+	descInvalidToken            = "invalid token"                    // UNCONFIRMED wording
+	errUnsupportedTokenType     = "unsupported_token_type"           // revoke
+	descUnsupportedTokenType    = "this token type is not supported" // UNCONFIRMED wording
+	errInvalidScope             = "invalid_scope"
+	descInvalidScope            = "Requested scope is invalid, unknown, or malformed"
+	errInsufficientPrivs        = "Insufficient Privileges"
+	descInsufficientPrivs       = "You do not have the level of access necessary to perform the operation you requested. Please contact the owner of the record or your administrator if access is necessary."
+	errLoginFailed              = "login_failed" // shown on the Salesforce login page, not an OAuth code
+	descLoginFailed             = "Please check your username and password. If you still can't log in, contact your Salesforce administrator."
+	descLockedOut               = "Your account has been locked out after too many failed login attempts. Try again later or contact your Salesforce administrator." // UNCONFIRMED wording of the login page
+	errHighAssurance            = "OAUTH_APP_BLOCKED"                                                                                                                // UNCONFIRMED: no string found for high-assurance blocks
+	descHighAssurance           = "this app requires a high assurance session"                                                                                       // UNCONFIRMED
+	errDeviceDisabled           = "invalid_grant"                                                                                                                    // UNCONFIRMED
+	descDeviceDisabled          = "device flow not enabled for this app"                                                                                             // UNCONFIRMED
+	descTokenExchangeOff        = "token exchange not enabled for this app"                                                                                          // UNCONFIRMED
 
 	// REST and SOAP API faults.
 	errInvalidSessionID    = "INVALID_SESSION_ID"
@@ -94,7 +105,9 @@ const (
 	descInvalidAPIVersion    = "Invalid Api version specified on URL"
 	// login() at API 65.0 or later: one runtime report (forcedotcom/wsc#363), UNCONFIRMED.
 	errSoapLoginNotInVersion  = "INVALID_OPERATION"
-	descSoapLoginNotInVersion = "The SOAP Login operation is not available in the API version specified ({version}). Refer to the documentation for supported versions."
+	descSoapLoginNotInVersion = "The SOAP Login operation is not available in the API version specified (" + versionPlaceholder + "). Refer to the documentation for supported versions."
+	versionPlaceholder        = "{version}"                      // replaced with the version the request called
+	descSoapLoginRetired      = "login() is no longer available" // UNCONFIRMED fault wording (API 31.0–64.0 after Summer '27)
 )
 
 // SOAP API strings the live org answers outside the engine's rules (a
@@ -128,6 +141,22 @@ const (
 	loginUPFlowDisabled  = "Username-Password Flow Disabled"
 	loginNotApproved     = "Failed: Not approved for access"
 	loginFailedPrefix    = "Failed: " // UNCONFIRMED: other refusals read "Failed: " and the error description
+)
+
+// Codes of caplab's own, where Salesforce has no answer to quote (the
+// event cannot happen as written, or the simulation stopped).
+const (
+	errAdminActionFailed = "admin_action_failed" // an admin event that Setup would refuse
+	errInvalidEvent      = "invalid_event"       // an event caplab cannot replay (a wait with a bad duration)
+	errLimitExceeded     = "limit_exceeded"      // the evaluation stopped at or before the event (limits.go)
+	errNoSessionID       = "no_session_id"       // Salesforce sends the outbound message, just without <sessionId>
+)
+
+// Outbound messages and session IDs.
+const (
+	descNoSessionID      = "outbound messages no longer include a session ID"
+	descSendSessionIDOff = "Send Session ID is not checked on the outbound message"
+	descNoSendAsUser     = "no User to Send as"
 )
 
 // REST API errors outside SOQL (errorCode, message).

@@ -131,6 +131,18 @@ func addPermSet(name string, assign bool, apps []string, ps ...string) sopt {
 	}
 }
 
+// addGroup adds a permission set group of the named permission sets,
+// optionally assigned to ana, with an optional muting permission set.
+func addGroup(name string, assign bool, muting *MutingPermissionSet, permSets ...string) sopt {
+	return func(s *Scenario) {
+		o := &s.Orgs[0]
+		o.PermissionSetGroups = append(o.PermissionSetGroups, PermissionSetGroup{Name: name, PermissionSets: permSets, MutingPermissionSet: muting})
+		if assign {
+			o.Users[0].PermissionSetGroups = append(o.Users[0].PermissionSetGroups, name)
+		}
+	}
+}
+
 // eopt changes an event under construction.
 type eopt func(*Event)
 
@@ -189,6 +201,10 @@ func passwordGrant(opts ...eopt) Event {
 
 func jwtGrant(opts ...eopt) Event {
 	return mk(Event{Do: "token", Grant: "jwt_bearer", User: tUser}, opts)
+}
+
+func samlGrant(opts ...eopt) Event {
+	return mk(Event{Do: "token", Grant: "saml_bearer", User: tUser}, opts)
 }
 
 func ccGrant(opts ...eopt) Event {

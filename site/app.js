@@ -1,19 +1,35 @@
 // caplab playground: the policy engine runs in this page as WebAssembly
 // (main.wasm, through the protocol of wasm/protocol). No framework and no
 // third-party assets: once loaded, it works offline.
+//
+// This file is the wiring: the page's state, the editors, evaluation, and
+// what each control does. Drawing lives in lib/: answer.js (the answer
+// card), results.js (timeline and the selected event's cards), compare.js,
+// livecard.js (the live org card of a share), finder.js (the lesson
+// search), urlstate.js (the address).
 
 import { h } from './lib/dom.js';
-import { loadEngine, call } from './lib/engine.js';
+import { loadEngine, call, engineReady, engineSource, useBootAnswers, bootAnswersFor } from './lib/engine.js';
+import { showProgress, showReady, showFailure, setEngineControls, fetchBoot, registerOffline } from './lib/boot.js';
 import { applyPatch } from './lib/jsonpatch.js';
 import { FormEditor, findField } from './lib/form.js';
-import { JsonEditor } from './lib/jsoneditor.js';
-import { sequenceSVG } from './lib/diagram.js';
+import { JsonEditor, loadEditor } from './lib/jsoneditor.js';
 import { encodeScenario, decodeScenario, redactSecrets } from './lib/share.js';
+import { renderAnswer } from './lib/answer.js';
+import { renderTimeline, renderDetail } from './lib/results.js';
+import { renderCompare } from './lib/compare.js';
+import { liveCard, newPKCE } from './lib/livecard.js';
+import { Finder, buildIndex, byFlow, presetFlow } from './lib/finder.js';
+import { settingLabel } from './lib/setup.js';
+import { plural } from './lib/labels.js';
+import { readLocation, writeLocation } from './lib/urlstate.js';
 
 const $ = (sel) => document.querySelector(sel);
 const pretty = (obj) => JSON.stringify(obj, null, 2) + '\n';
 const DEBOUNCE_MS = 250;
 const DEFAULT_PRESET = 'web-server-self-authorize';
+// announceMs is how long a passing message stays; errors stay until dismissed.
+const announceMs = 8000;
 
 const state = {
   scenario: null, // the scenario object; the form edits it in place
@@ -23,16 +39,26 @@ const state = {
   errors: [], // problems of the current text
   stale: false, // result is from an earlier text
   selected: 0,
+  // selectNext is the event to select after the next evaluation: a number,
+  // 'firstDenied' (a scenario that just opened), or null (keep).
+  selectNext: 'firstDenied',
   tab: 'form',
   formStale: false,
   presets: [],
-  catalog: { scopes: [], permissions: [] },
+  catalog: { scopes: [], permissions: [], scopeLabels: {}, enums: {} },
   undo: null,
+  applied: null, // {event, before, summary, where, patch}: the last Apply, shown where it was clicked
+  focusKey: null, // the control to focus after the next render
   gen: 0,
   lastMs: 0,
   compare: null, // {text, source, result, diff, errors, selected}
   fixesPending: false,
   validText: '',
+  // source is what the address names: a preset, a short link or a
+  // fragment link; nothing for a scenario edited since.
+  source: { preset: '', shareId: '', fragment: '' },
+  shared: null, // the share this page holds: {id, url, issuer, mode, doc}
+  finderIndex: null,
 };
 
 // ---------------------------------------------------------------- editing
@@ -40,6 +66,10 @@ const state = {
 const form = new FormEditor($('#form-panel'), {
   catalog: state.catalog,
   onChange: () => {
+    // The form is blocked (inert) while the JSON has a syntax error: it
+    // would rewrite the JSON from the last valid scenario and lose what
+    // was typed.
+    if (!state.parses) return;
     state.text = pretty(state.scenario);
     state.parses = true;
     json.value = state.text;
@@ -49,42 +79,61 @@ const form = new FormEditor($('#form-panel'), {
   },
 });
 
-const json = new JsonEditor($('#json-panel'), {
-  label: 'Scenario JSON',
-  onInput: (text) => {
-    state.text = text;
-    try {
-      state.scenario = JSON.parse(text);
-      state.parses = true;
-      state.formStale = true;
-      renderLesson();
-    } catch {
-      state.parses = false;
-    }
-    markCustom();
-    scheduleEvaluate();
-  },
-});
+// onJSONInput takes text typed in the JSON tab (or in Compare's A).
+function onJSONInput(text) {
+  state.text = text;
+  try {
+    state.scenario = JSON.parse(text);
+    state.parses = true;
+    state.formStale = true;
+    renderLesson();
+  } catch {
+    state.parses = false;
+  }
+  blockForm();
+  markCustom();
+  scheduleEvaluate();
+}
 
-function setScenario(obj, { keepSelection = false, deferForm = false } = {}) {
+const json = new JsonEditor($('#json-panel'), { label: 'Scenario JSON', onInput: onJSONInput });
+
+// blockForm makes the form inert while the JSON does not parse.
+function blockForm() {
+  $('#form-panel').inert = !state.parses;
+}
+
+function setScenario(obj, { keepSelection = false, deferForm = false, select = 'firstDenied' } = {}) {
   state.scenario = obj;
   state.text = pretty(obj);
   state.parses = true;
+  blockForm();
+  state.applied = null;
   json.value = state.text;
   if (deferForm) state.formStale = true;
   else {
     form.render(state.scenario);
     state.formStale = false;
   }
-  if (!keepSelection) state.selected = 0;
+  state.selectNext = keepSelection ? null : select;
   renderLesson();
   evaluateNow();
 }
 
+// markCustom: the scenario was edited, so no preset or link names it.
 function markCustom() {
   const sel = $('#preset');
   if (sel.value !== '') sel.value = '';
   document.body.dataset.preset = '';
+  state.applied = null;
+  state.focusKey = null;
+  state.source = { preset: '', shareId: state.source.shareId, fragment: '' };
+  followLocation();
+}
+
+// followLocation writes the page's state into the address.
+function followLocation() {
+  if (!state.ready) return;
+  writeLocation({ ...state.source, event: state.result && state.result.results.length ? state.selected + 1 : 0 });
 }
 
 let timer = 0;
@@ -92,6 +141,14 @@ function scheduleEvaluate() {
   clearTimeout(timer);
   $('#results').classList.add('pending');
   timer = setTimeout(evaluateNow, DEBOUNCE_MS);
+}
+
+function pickSelection(results) {
+  const want = state.selectNext;
+  state.selectNext = null;
+  if (typeof want === 'number') return want;
+  if (want === 'firstDenied') return Math.max(0, results.findIndex((r) => r.outcome === 'denied'));
+  return state.selected;
 }
 
 // evaluateNow answers in two steps: the outcomes at once (without the fix
@@ -109,7 +166,7 @@ function evaluateNow() {
     state.result = resp.result;
     state.errors = [];
     state.stale = false;
-    state.selected = Math.min(state.selected, Math.max(0, state.result.results.length - 1));
+    state.selected = Math.min(pickSelection(state.result.results), Math.max(0, state.result.results.length - 1));
     state.validText = state.text;
     state.fixesPending = state.result.results.some((r) => r.outcome === 'denied');
   } else {
@@ -122,6 +179,7 @@ function evaluateNow() {
   }
   renderErrors();
   renderResults();
+  followLocation();
   if (state.compare) evaluateCompare();
   state.gen++;
   document.body.dataset.gen = String(state.gen);
@@ -132,7 +190,7 @@ function findFixes(token, text) {
   const resp = call('fixes', { scenario: text });
   state.fixesPending = false;
   if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) Object.assign(state.result.results[f.event], { fixes: f.fixes, fixLimit: f.limit });
-  renderDetail($('#detail'), state.result.results[state.selected], state.scenario);
+  renderResults();
   document.body.dataset.fixesGen = String(state.gen);
 }
 
@@ -177,7 +235,8 @@ function focusSetting(ptr) {
       const el = found.el;
       for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
       el.scrollIntoView({ block: 'center' });
-      const target = el.matches('input,select,textarea') ? el : el.querySelector('input,select,textarea') || el;
+      const target = el.matches('input,select,textarea,button') ? el : el.querySelector('input,select,textarea') || el;
+      if (!target.matches('input,select,textarea,button,[tabindex]')) target.tabIndex = -1;
       target.focus({ preventScroll: true });
       flash(el.closest('.field, fieldset, .item') || el);
       return;
@@ -192,6 +251,40 @@ function flash(el) {
   void el.offsetWidth;
   el.classList.add('flash');
 }
+
+// highlightChanges marks what an applied fix changed, in the form (the
+// fields stay marked until the next edit) and in the JSON.
+function highlightChanges(patch) {
+  const panel = $('#form-panel');
+  for (const e of panel.querySelectorAll('.changed')) e.classList.remove('changed');
+  const ptrs = patch.map((op) => op.path.replace(/\/-$/, ''));
+  for (const ptr of ptrs) {
+    const found = findField(panel, ptr);
+    if (!found) continue;
+    const el = found.el.closest('.field, fieldset, .item') || found.el;
+    el.classList.add('changed');
+    for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
+    flash(el);
+  }
+  json.highlight?.(ptrs);
+}
+
+// labels names settings with the form's words. The visible form may be
+// stale (the JSON tab edits); then a form drawn off the page, once per
+// text, answers.
+const labels = {
+  text: null,
+  root: null,
+  of(ptr) {
+    if (!state.formStale) return settingLabel($('#form-panel'), ptr);
+    if (this.text !== state.text) {
+      this.root = document.createElement('div');
+      new FormEditor(this.root, { catalog: state.catalog, onChange: () => {} }).render(structuredClone(state.scenario));
+      this.text = state.text;
+    }
+    return settingLabel(this.root, ptr);
+  },
+};
 
 // ---------------------------------------------------------------- errors
 
@@ -226,156 +319,85 @@ function renderErrors() {
 
 // ---------------------------------------------------------------- results
 
-const OUTCOME_ICON = { pass: '✓', fail: '✗', skip: '–', info: 'i' };
-const ACTORS = { subscriberAdmin: 'Subscriber admin', isvDeveloper: 'ISV developer', user: 'User', client: 'Client developer' };
-const CHANNELS = {
-  redirect: 'Redirect to the callback (query string)', redirectFragment: 'Redirect to the callback (URL fragment)', json: 'JSON body',
-  errorPage: 'Salesforce error page', soapFault: 'SOAP fault', session: 'Session ID', none: 'No HTTP response',
+// on is what the renderers' controls do.
+const on = {
+  apply: (fix, where) => applyFix(fix, where),
+  undo: () => undo(),
+  focusSetting: (ptr) => focusSetting(ptr),
+  settingLabel: (ptr) => labels.of(ptr),
 };
-const MECHANISMS = { oauthToken: 'OAuth token through a Connected App', sessionId: 'Session ID without a Connected App', storedCredentials: 'Stored username, password and security token' };
-const RISKS = [
-  ['auditable', 'Auditable', 'listed per app and user'],
-  ['scopeLimited', 'Scope-limited', 'reducible to what the app needs'],
-  ['timeLimited', 'Time-limited', 'expires on its own'],
-  ['revocableWithoutPasswordChange', 'Revocable without a password change', ''],
-  ['survivesPasswordChange', 'Survives a password change', ''],
-];
 
-function eventLabel(ev, r) {
-  const kind = ev ? (ev.flow || ev.grant || ev.action || ev.for || '') : '';
-  return `${r.do}${kind ? ' ' + kind : ''}`;
+function selectEvent(i) {
+  state.selected = i;
+  state.focusKey = null;
+  renderResults();
+  followLocation();
 }
 
+// renderResults draws the results pane. Focus stays on the control it was
+// on (the timeline row pressed with Enter, for one), or moves where the
+// last action asked (state.focusKey).
 function renderResults() {
+  const results = $('#results');
+  const active = document.activeElement;
+  const keep = results.contains(active) ? active.dataset.focusKey : null;
+  drawResults();
+  // A requested focus waits for its control (an Apply button appears once
+  // the fixes are found); a kept one is restored at once or not at all.
+  const key = state.focusKey || keep;
+  if (!key) return;
+  const el = results.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  if (el || key !== state.focusKey) state.focusKey = null;
+  if (el && el !== document.activeElement) el.focus({ preventScroll: true });
+}
+
+function drawResults() {
   const res = state.result;
   const status = $('#status');
   $('#results').classList.toggle('stale', state.stale);
   if (!res) {
     status.textContent = state.errors.length ? `The scenario has ${state.errors.length} problem${state.errors.length === 1 ? '' : 's'}; fix ${state.errors.length === 1 ? 'it' : 'them'} to see a result.` : '';
     status.className = 'status warn';
+    renderAnswer($('#answer'), null);
     $('#timeline').replaceChildren();
     $('#detail').replaceChildren();
     return;
   }
   const denied = res.results.filter((r) => r.outcome === 'denied').length;
-  const unmet = res.results.filter((r) => r.expect && !r.expect.met).length;
   if (state.stale) {
     status.className = 'status warn';
     status.textContent = `The scenario has ${state.errors.length} problem${state.errors.length === 1 ? '' : 's'} (see the editor); showing the last valid result.`;
+  } else if (!res.results.length) {
+    status.className = 'status';
+    status.textContent = 'No events yet.';
   } else {
     status.className = 'status';
-    status.textContent = `${res.results.length} event${res.results.length === 1 ? '' : 's'}: ${res.results.length - denied} granted, ${denied} denied` +
-      (unmet ? ` · ${unmet} expectation${unmet === 1 ? '' : 's'} not met` : '') + ` · evaluated in ${state.lastMs.toFixed(1)} ms`;
+    status.replaceChildren(`${plural(res.results.length, 'event')}: ${res.results.length - denied} granted, ${denied} denied`,
+      h('span', { class: 'timing' }, ` · evaluated in ${state.lastMs.toFixed(1)} ms`));
   }
-  renderTimeline($('#timeline'), res, state.scenario, state.selected, (i) => { state.selected = i; renderResults(); }, null);
-  renderDetail($('#detail'), res.results[state.selected], state.scenario);
+  const view = { applied: state.applied, fixesPending: state.fixesPending };
+  const r = res.results[state.selected];
+  if (!res.results.length) emptyHint($('#answer'));
+  else renderAnswer($('#answer'), r, state.scenario, view, on);
+  renderTimeline($('#timeline'), res, state.scenario, state.selected, selectEvent);
+  renderDetail($('#detail'), r, state.scenario, view, on);
 }
 
-function renderTimeline(list, res, scenario, selected, onSelect, diverge) {
-  const events = (scenario && scenario.events) || [];
-  list.replaceChildren(...res.results.map((r, i) => {
-    const ev = events[r.event];
-    const li = h('li', { class: `ev ev-${r.outcome}` + (i === selected ? ' selected' : '') + (diverge === i ? ' diverge' : ''), dataset: { event: i, outcome: r.outcome } },
-      h('button', { type: 'button', class: 'ev-btn', 'aria-pressed': String(i === selected), onclick: () => onSelect(i) },
-        h('span', { class: 'ev-n' }, String(i + 1)),
-        h('span', { class: 'ev-main' },
-          h('span', { class: 'ev-title' }, r.id ? h('code', { class: 'ev-id' }, r.id) : null, eventLabel(ev, r), ev && ev.user ? h('span', { class: 'ev-user' }, ev.user) : null),
-          r.outcome === 'denied' ? h('span', { class: 'ev-errline' }, h('code', { class: 'ev-error' }, r.error), ' ', h('span', { class: 'ev-desc' }, r.errorDescription)) : null),
-        h('span', { class: 'ev-side' },
-          h('span', { class: `badge ${r.outcome}` }, r.outcome),
-          r.expect ? h('span', { class: 'expect ' + (r.expect.met ? 'met' : 'unmet'), title: r.expect.met ? 'matches its expectation' : (r.expect.mismatches || []).join('\n') }, r.expect.met ? 'as expected' : 'unexpected') : null)));
-    return li;
-  }));
+// emptyHint replaces a blank pane: what to add to see an answer.
+function emptyHint(root) {
+  root.hidden = false;
+  const apps = (state.scenario && state.scenario.apps) || [];
+  root.replaceChildren(h('section', { class: 'answer answer-empty', 'aria-labelledby': 'detail-title' },
+    h('h2', { id: 'detail-title' }, 'Nothing to answer yet'),
+    h('p', {}, apps.length ? 'This scenario has no events. Add a request to its timeline and Salesforce’s answer appears here.'
+      : 'This scenario has no connected app and no events. Add a connected app, then a request to the timeline.'),
+    h('div', { class: 'fix-actions' },
+      apps.length ? null : h('button', { type: 'button', class: 'btn', onclick: () => focusSetting('/apps') }, 'Add a connected app'),
+      h('button', { type: 'button', class: 'btn primary', onclick: () => focusSetting('/events') }, 'Add an event'))));
 }
 
-function card(title, ...body) {
-  return h('section', { class: 'card' }, h('h3', {}, title), ...body);
-}
-
-function renderDetail(root, r, scenario) {
-  if (!r) { root.replaceChildren(); return; }
-  const ev = ((scenario && scenario.events) || [])[r.event] || {};
-  const head = h('div', { class: 'detail-head' },
-    h('h2', { id: 'detail-title' }, `Event ${r.event + 1}`, r.id ? h('code', {}, r.id) : null, h('span', { class: 'muted' }, eventLabel(ev, r))),
-    h('div', { class: 'detail-meta' }, h('span', { class: `badge big ${r.outcome}` }, r.outcome),
-      r.httpStatus ? h('span', { class: 'chip' }, `HTTP ${r.httpStatus}`) : null,
-      h('span', { class: 'chip' }, CHANNELS[r.delivery] || r.delivery), r.at ? h('span', { class: 'chip muted' }, r.at.replace('T', ' ').replace('Z', ' UTC')) : null));
-  const parts = [head];
-  if (r.outcome === 'denied') parts.push(h('p', { class: 'denial' }, h('code', {}, r.error), ' ', r.errorDescription));
-  if (r.expect && !r.expect.met) parts.push(h('div', { class: 'expect-box' }, h('strong', {}, 'Not as expected: '), (r.expect.mismatches || []).join('; ')));
-  parts.push(responseCard(r));
-  if (r.outcome === 'denied') parts.push(fixesCard(r));
-  parts.push(traceCard(r.trace || [], null));
-  if (ev.do && ev.do !== 'wait') parts.push(card('Sequence', h('div', { class: 'seq-wrap' }, sequenceSVG(scenario, ev, r))));
-  if (r.risk) parts.push(riskCard(r.risk));
-  root.replaceChildren(...parts);
-}
-
-function paramsTable(url) {
-  let u;
-  try { u = new URL(url); } catch { return null; }
-  const params = [...new URLSearchParams(u.search), ...new URLSearchParams(u.hash.slice(1))];
-  if (!params.length) return null;
-  return h('table', { class: 'params' }, h('tbody', {}, params.map(([k, v]) => h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, v)))));
-}
-
-function responseCard(r) {
-  const resp = r.response || {};
-  const body = [];
-  body.push(h('div', { class: 'channel' }, h('strong', {}, CHANNELS[r.delivery] || r.delivery), r.httpStatus ? ` · HTTP ${r.httpStatus}` : ''));
-  if (resp.location) {
-    body.push(h('div', { class: 'kv' }, h('span', { class: 'k' }, 'Location'), h('code', { class: 'location' }, resp.location)));
-    const t = paramsTable(resp.location);
-    if (t) body.push(t);
-  }
-  if (resp.body) {
-    let text = resp.body;
-    if (r.delivery === 'json') { try { text = JSON.stringify(JSON.parse(resp.body), null, 2); } catch { /* as is */ } }
-    if (r.delivery === 'errorPage') body.push(h('div', { class: 'sf-error-page' }, h('div', { class: 'sf-error-title' }, 'Salesforce'), h('pre', {}, text)));
-    else body.push(h('pre', { class: 'body' }, text));
-  }
-  if (!resp.location && !resp.body) body.push(h('p', { class: 'muted' }, r.outcome === 'granted' ? 'No body.' : 'No response body.'));
-  const iss = r.issued || {};
-  const chips = [['code', 'authorization code'], ['accessToken', 'access token'], ['refreshToken', 'refresh token'], ['idToken', 'ID token'], ['sessionId', 'session ID']]
-    .filter(([k]) => iss[k]).map(([, l]) => h('span', { class: 'chip ok' }, l));
-  if (chips.length || iss.scope) body.push(h('div', { class: 'issued' }, h('span', { class: 'k' }, 'Issued'), ...chips,
-    iss.scope ? h('span', { class: 'chip' }, 'scope: ', iss.scope) : null, iss.expiresAt ? h('span', { class: 'chip muted' }, 'expires ', iss.expiresAt) : null));
-  return card('Response', ...body);
-}
-
-function fixesCard(r) {
-  if (state.fixesPending) return card('Verified fixes', h('p', { class: 'muted' }, 'Looking for the smallest changes that make this event succeed…'));
-  const fixes = r.fixes || [];
-  // The engine's work budget can stop the search (limit names which limit).
-  const stopped = r.fixLimit ? h('p', { class: 'muted small fix-limit' }, `Fix search stopped early (${r.fixLimit.limit}): ${r.fixLimit.message}`) : null;
-  if (!fixes.length) return card('Fixes', stopped || h('p', { class: 'muted' }, 'No single verified change makes this event succeed.'));
-  return card('Verified fixes', stopped, h('p', { class: 'muted small' }, 'Each was checked: applying it and re-evaluating grants this event.'),
-    h('ol', { class: 'fixes' }, fixes.map((f, i) => h('li', { class: 'fix' },
-      h('div', { class: 'fix-main' }, h('span', { class: 'chip actor' }, ACTORS[f.actor] || f.actor), h('span', { class: 'fix-summary' }, f.summary)),
-      h('details', { class: 'patch' }, h('summary', {}, 'JSON Patch'), h('pre', {}, JSON.stringify(f.patch, null, 2))),
-      h('button', { type: 'button', class: 'btn primary small apply', dataset: { fix: i }, onclick: () => applyFix(f) }, 'Apply')))));
-}
-
-function traceCard(trace, divergeStep) {
-  return card('Trace', h('ol', { class: 'trace' }, trace.map((s, i) => h('li', { class: `step step-${s.outcome}` + (divergeStep === i ? ' diverge' : ''), dataset: { outcome: s.outcome } },
-    h('span', { class: `step-badge ${s.outcome}`, title: s.outcome }, OUTCOME_ICON[s.outcome] || '?', h('span', { class: 'sr-only' }, ' ' + s.outcome)),
-    h('div', { class: 'step-body' },
-      h('div', { class: 'step-head' }, h('code', { class: 'rule' }, s.rule),
-        s.setting ? h('button', { type: 'button', class: 'setting', title: 'Show this setting in the editor', onclick: () => focusSetting(s.setting) }, s.setting) : null,
-        s.doc ? h('a', { class: 'doc', href: s.doc, target: '_blank', rel: 'noopener noreferrer' }, 'Salesforce docs', h('span', { 'aria-hidden': 'true' }, ' ↗')) : null),
-      h('div', { class: 'because' }, s.because))))));
-}
-
-function riskCard(risk) {
-  return card('Risk', h('div', { class: `risk risk-${risk.mechanism}` },
-    h('div', { class: 'mechanism' }, MECHANISMS[risk.mechanism] || risk.mechanism),
-    h('ul', { class: 'risk-list' }, RISKS.map(([k, label, note]) => h('li', { class: risk[k] ? 'yes' : 'no' },
-      h('span', { class: 'risk-icon', 'aria-hidden': 'true' }, risk[k] ? '✓' : '✗'), h('span', {}, label, h('span', { class: 'sr-only' }, risk[k] ? ': yes' : ': no')),
-      note ? h('span', { class: 'muted small' }, ' — ', note) : null))),
-    risk.notes && risk.notes.length ? h('ul', { class: 'notes' }, risk.notes.map((n) => h('li', {}, n))) : null));
-}
-
-function applyFix(fix) {
+function applyFix(fix, where) {
+  const before = state.result && state.result.results[state.selected];
   let next;
   try {
     next = applyPatch(state.scenario, fix.patch);
@@ -383,29 +405,47 @@ function applyFix(fix) {
     announce(`Could not apply the fix: ${e.message}`, true);
     return;
   }
-  state.undo = { text: state.text, selected: state.selected };
+  const fixIndex = before && before.fixes ? before.fixes.indexOf(fix) : 0;
+  state.undo = { text: state.text, selected: state.selected, source: state.source, where, fixIndex };
   setScenario(next, { keepSelection: true });
   markCustom();
-  const r = state.result && state.result.results[state.selected];
-  announce(`Applied: ${fix.summary}.` + (r ? ` Event ${state.selected + 1} is now ${r.outcome}.` : ''), false, true);
+  state.applied = { event: state.selected, before: before ? before.outcome : 'denied', summary: fix.summary, where, patch: fix.patch };
+  state.focusKey = `applied-${where}`;
+  renderResults();
+  highlightChanges(fix.patch);
 }
 
 function undo() {
   if (!state.undo) return;
-  const { text, selected } = state.undo;
+  const { text, selected, source, where, fixIndex } = state.undo;
   state.undo = null;
   state.selected = selected;
+  state.focusKey = where === 'answer' ? 'answer-apply' : `fix-${fixIndex}`;
   setScenario(JSON.parse(text), { keepSelection: true });
+  state.source = source;
+  if (source.preset) { $('#preset').value = source.preset; document.body.dataset.preset = source.preset; }
+  followLocation();
   announce('Undone.');
 }
 
-function announce(msg, isError = false, withUndo = false) {
+// announce shows a short message; an error stays until dismissed.
+function announce(msg, isError = false) {
   const el = $('#announce');
   el.className = 'announce' + (isError ? ' error' : '');
-  el.replaceChildren(msg, withUndo ? h('button', { type: 'button', class: 'link', onclick: undo }, 'Undo') : null);
+  el.replaceChildren(h('span', {}, msg), isError ? h('button', { type: 'button', class: 'link', onclick: () => { el.hidden = true; } }, 'Dismiss') : '');
   el.hidden = false;
   clearTimeout(announce.t);
-  announce.t = setTimeout(() => { el.hidden = true; }, 8000);
+  if (!isError) announce.t = setTimeout(() => { el.hidden = true; }, announceMs);
+}
+
+// showLoadError says, until dismissed, that the page could not open what
+// its address names, and what it shows instead.
+function showLoadError(msg) {
+  const el = $('#load-error');
+  const title = state.scenario && state.scenario.title;
+  el.replaceChildren(h('strong', {}, msg), ' ', title ? `Showing the lesson “${title}” instead.` : '',
+    ' ', h('button', { type: 'button', class: 'link', onclick: () => { el.hidden = true; } }, 'Dismiss'));
+  el.hidden = false;
 }
 
 function renderLesson() {
@@ -435,15 +475,44 @@ $('#lesson-more').addEventListener('click', () => {
 function loadPreset(name, opts) {
   const resp = call('preset', { name });
   if (!resp.ok) { announce(resp.errors[0].message, true); return false; }
-  state.undo = state.text ? { text: state.text, selected: state.selected } : null;
+  state.undo = null;
   setScenario(resp.result, opts);
   $('#preset').value = name;
   document.body.dataset.preset = name;
+  state.source = { preset: name, shareId: '', fragment: '' };
+  followLocation();
   return true;
 }
 
 $('#preset').addEventListener('change', (e) => {
   if (e.target.value) loadPreset(e.target.value);
+});
+
+// fillPresetPickers lists the presets: grouped by the flow they teach and
+// sorted by title in the picker, by title in compare's.
+function fillPresetPickers() {
+  const current = $('#preset').value || document.body.dataset.preset || '';
+  const flows = byFlow(state.presets.map((p) => ({ ...p, flow: presetFlow(call('preset', { name: p.name }).result || {}, null) })));
+  $('#preset').replaceChildren(h('option', { value: '' }, '(custom scenario)'),
+    ...flows.map(([flow, list]) => h('optgroup', { label: flow }, list.map((p) => h('option', { value: p.name, title: p.lesson }, p.title || p.name)))));
+  $('#preset').value = current;
+  const sorted = [...state.presets].sort((a, b) => (a.title || a.name).localeCompare(b.title || b.name));
+  $('#compare-source').replaceChildren(h('option', { value: '' }, '(edited)'), h('option', { value: '=' }, 'Copy of A'),
+    ...sorted.map((p) => h('option', { value: p.name }, p.title || p.name)));
+}
+
+new Finder({
+  input: $('#finder-input'),
+  results: $('#finder-results'),
+  getIndex: () => {
+    if (!state.ready) return null;
+    state.finderIndex ??= buildIndex(state.presets, call);
+    return state.finderIndex;
+  },
+  open: (name, event) => {
+    loadPreset(name, { select: event >= 0 ? event : 'firstDenied' });
+    $('#results').focus({ preventScroll: true });
+  },
 });
 
 // ---------------------------------------------------------------- compare
@@ -465,7 +534,7 @@ function openCompare(on) {
 
 const compareA = new JsonEditor($('#compare-a-json'), {
   label: 'Scenario A JSON',
-  onInput: (text) => { json.value = text; json.ta.dispatchEvent(new Event('input')); },
+  onInput: (text) => { json.value = text; onJSONInput(text); },
 });
 const compareB = new JsonEditor($('#compare-b-json'), {
   label: 'Scenario B JSON',
@@ -510,51 +579,118 @@ function evaluateCompare() {
   }
   const { diff, a, b } = resp.result;
   c.diff = diff;
-  if (c.selected < 0 || c.selected >= Math.max(a.results.length, b.results.length)) c.selected = diff.same ? 0 : Math.min(diff.event, Math.max(a.results.length, b.results.length) - 1);
-  summary.className = 'diff-summary ' + (diff.same ? 'same' : 'differs');
-  summary.replaceChildren(h('strong', {}, diff.same ? 'Same answers. ' : 'First divergence: '), diff.summary);
-  let bScenario = null;
-  try { bScenario = JSON.parse(c.text); } catch { /* diff would have failed */ }
-  const sel = (i) => { c.selected = i; evaluateCompare(); };
-  const diverge = diff.same ? null : diff.event;
-  renderTimeline($('#compare-a-timeline'), a, state.scenario, c.selected, sel, diverge);
-  renderTimeline($('#compare-b-timeline'), b, bScenario, c.selected, sel, diverge);
-  const step = c.selected === diff.event ? diff.step : null;
-  $('#compare-a-trace').replaceChildren(a.results[c.selected] ? traceCard(a.results[c.selected].trace, step) : h('p', { class: 'muted' }, 'No such event in A.'));
-  $('#compare-b-trace').replaceChildren(b.results[c.selected] ? traceCard(b.results[c.selected].trace, step) : h('p', { class: 'muted' }, 'No such event in B.'));
+  const n = Math.max(a.results.length, b.results.length);
+  if (c.selected < 0 || c.selected >= n) c.selected = diff.same ? 0 : Math.min(diff.event, n - 1);
+  let scenarioB = null;
+  try { scenarioB = JSON.parse(c.text); } catch { /* diff would have failed */ }
+  renderCompare({
+    summary, settings: $('#compare-settings'), aTimeline: $('#compare-a-timeline'), bTimeline: $('#compare-b-timeline'),
+    aTrace: $('#compare-a-trace'), bTrace: $('#compare-b-trace'),
+  }, { diff, a, b, scenarioA: state.scenario, scenarioB, selected: c.selected }, {
+    settingLabel: (ptr) => labels.of(ptr),
+    select: (i) => {
+      const key = document.activeElement?.dataset?.focusKey;
+      c.selected = i;
+      evaluateCompare();
+      if (key) $(`#compare [data-focus-key="${CSS.escape(key)}"]`)?.focus();
+    },
+  });
   document.body.dataset.compareGen = String((Number(document.body.dataset.compareGen) || 0) + 1);
 }
 
 // ---------------------------------------------------------------- share
 
-async function share() {
-  if (!state.parses) { announce('Fix the JSON before sharing.', true); return; }
-  const { scenario, count } = redactSecrets(state.scenario);
-  const fragment = `${location.origin}/#s=${await encodeScenario(scenario)}`;
-  let link = fragment;
+// postShare stores a copy on the server (caplab serve, the deployment):
+// {id, url, issuer, mode}, or null when there is no server to answer.
+async function postShare(scenario, mode) {
   try {
     const ctrl = new AbortController();
     const t = setTimeout(() => ctrl.abort(), 3000);
-    const resp = await fetch('/api/scenarios', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario), signal: ctrl.signal });
+    const resp = await fetch(`/api/scenarios${mode && mode !== 'salesforce' ? `?mode=${mode}` : ''}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(scenario), signal: ctrl.signal,
+    });
     clearTimeout(t);
-    if (resp.status === 201 || resp.ok) {
-      const body = await resp.json();
-      if (body && typeof body.url === 'string' && body.url) link = new URL(body.url, location.origin).href;
+    if (resp.status !== 201 && !resp.ok) {
+      const body = await resp.json().catch(() => null);
+      return body && body.message ? { refused: body.message } : null;
     }
-  } catch { /* no server: the fragment link it is */ }
-  if (link === fragment) history.replaceState(null, '', fragment);
+    const body = await resp.json();
+    return body && typeof body.url === 'string' && body.url ? body : null;
+  } catch {
+    return null; // no server: the fragment link it is
+  }
+}
+
+// liveSection draws the live org card of a share in the dialog.
+async function liveSection(shared, onMode) {
+  const box = $('#live-card');
+  const live = call('live', { scenario: shared.doc });
+  if (!live.ok || !shared.issuer) { box.hidden = true; box.replaceChildren(); return; }
+  box.replaceChildren(liveCard({ issuer: shared.issuer, mode: shared.mode || 'salesforce', live: live.result, pkce: await newPKCE(), onMode }));
+  box.hidden = false;
+}
+
+function linkWithEvent(url) {
+  const n = state.result && state.result.results.length ? state.selected + 1 : 0;
+  return n ? `${url}#event=${n}` : url;
+}
+
+async function share(mode = 'salesforce') {
+  if (!state.parses) { announce('Fix the JSON before sharing.', true); return; }
+  const { scenario, count } = redactSecrets(state.scenario);
+  const data = await encodeScenario(scenario);
+  const event = state.result && state.result.results.length ? state.selected + 1 : 0;
+  const fragment = `${location.origin}/#s=${data}` + (event ? `&event=${event}` : '');
+  const stored = await postShare(scenario, mode);
+  let link = fragment;
+  if (stored && !stored.refused) {
+    link = linkWithEvent(new URL(stored.url, location.origin).href);
+    state.shared = { id: stored.id, url: link, issuer: stored.issuer, mode: stored.mode || mode, doc: scenario };
+  } else {
+    state.shared = null;
+    state.source = { preset: '', shareId: '', fragment: data };
+    followLocation();
+  }
   const input = $('#share-link');
   input.value = link;
-  $('#share-kind').textContent = link === fragment ? 'The scenario is in the link itself (compressed); nothing is stored on a server.' : 'A short link to a copy stored on this server.';
-  $('#share-redacted').textContent = count ? `${count} secret${count === 1 ? ' was' : 's were'} replaced by placeholders (the outcomes stay the same).` : '';
-  const dlg = $('#share-dialog');
-  if (!dlg.open) dlg.showModal();
+  $('#share-kind').textContent = link === fragment ? 'The scenario is in the link itself (compressed); nothing is stored on a server.'
+    : 'A short link to a copy stored on this server; it opens on the selected event.';
+  $('#share-redacted').textContent = [count ? `${count} secret${count === 1 ? ' was' : 's were'} replaced by placeholders (the outcomes stay the same).` : '',
+    stored && stored.refused ? `The server refused to store it: ${stored.refused}` : ''].filter(Boolean).join(' ');
+  if (state.shared) await liveSection(state.shared, (m) => share(m));
+  else { $('#live-card').hidden = true; $('#live-card').replaceChildren(); }
+  openShareDialog();
   input.focus();
   input.select();
   document.body.dataset.shared = link;
 }
 
-$('#share').addEventListener('click', share);
+function openShareDialog() {
+  const dlg = $('#share-dialog');
+  if (!dlg.open) dlg.showModal();
+}
+
+// showStoredShare opens the dialog on the share this page was opened from
+// (/s/{id}): its link and its live org.
+async function showStoredShare() {
+  const s = state.shared;
+  if (!s) return;
+  $('#share-link').value = linkWithEvent(s.url);
+  $('#share-kind').textContent = 'This page’s short link: the live org below runs the scenario as it was shared.';
+  $('#share-redacted').textContent = '';
+  await liveSection(s, async (mode) => {
+    // Another mode is another live org: share the stored copy again.
+    const stored = await postShare(s.doc, mode);
+    if (!stored || stored.refused) { announce('The server did not create a live org in that mode.', true); return; }
+    state.shared = { id: stored.id, url: new URL(stored.url, location.origin).href, issuer: stored.issuer, mode: stored.mode || mode, doc: s.doc };
+    await showStoredShare();
+  });
+  openShareDialog();
+  $('#share-link').focus();
+}
+
+$('#share').addEventListener('click', () => share());
+$('#live-open').addEventListener('click', showStoredShare);
 $('#share-copy').addEventListener('click', async () => {
   const input = $('#share-link');
   try { await navigator.clipboard.writeText(input.value); $('#share-copy').textContent = 'Copied'; } catch { input.select(); document.execCommand?.('copy'); }
@@ -562,16 +698,28 @@ $('#share-copy').addEventListener('click', async () => {
 });
 $('#share-close').addEventListener('click', () => $('#share-dialog').close());
 
+// initialScenario is the scenario the address names: a short link's
+// stored copy (with its live org), or a fragment link's.
 async function initialScenario() {
-  const m = /^\/s\/([A-Za-z0-9_-]{1,128})\/?$/.exec(location.pathname);
-  if (m) {
-    const resp = await fetch(`/api/scenarios/${m[1]}`, { headers: { Accept: 'application/json' } });
-    if (!resp.ok) throw new Error(`shared scenario ${m[1]} not found (HTTP ${resp.status})`);
+  const loc = readLocation();
+  if (loc.shareId) {
+    const resp = await fetch(`/api/scenarios/${loc.shareId}`, { headers: { Accept: 'application/json' } });
+    if (!resp.ok) {
+      const body = await resp.json().catch(() => null);
+      throw new Error(`Could not open the shared scenario ${loc.shareId}: ${body && body.message ? body.message : `HTTP ${resp.status}`}.`);
+    }
     const body = await resp.json();
-    return body && body.schemaVersion === undefined && body.scenario ? body.scenario : body;
+    const doc = body && body.schemaVersion === undefined && body.scenario ? body.scenario : body;
+    state.shared = { id: loc.shareId, url: `${location.origin}/s/${loc.shareId}`, issuer: resp.headers.get('Caplab-Issuer') || '',
+      mode: resp.headers.get('Caplab-Mode') || 'salesforce', doc: structuredClone(doc) }; // the form edits doc in place
+    state.source = { preset: '', shareId: loc.shareId, fragment: '' };
+    $('#live-open').hidden = !state.shared.issuer;
+    return doc;
   }
-  const f = /^#s=([A-Za-z0-9_-]+)$/.exec(location.hash);
-  if (f) return decodeScenario(f[1]);
+  if (loc.fragment) {
+    state.source = { preset: '', shareId: '', fragment: loc.fragment };
+    return decodeScenario(loc.fragment);
+  }
   return null;
 }
 
@@ -579,6 +727,7 @@ async function initialScenario() {
 
 document.addEventListener('keydown', (e) => {
   if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+  if (!engineReady()) { if (e.key === 'Enter' || e.key === 's' || e.key === 'S') e.preventDefault(); return; }
   if (e.key === 'Enter') {
     e.preventDefault();
     if (state.compare && !$('#compare').hidden) evaluateCompare();
@@ -596,56 +745,125 @@ $('#evaluate').addEventListener('click', () => { evaluateNow(); announce('Evalua
 window.__caplab = {
   get gen() { return state.gen; },
   scenario: () => structuredClone(state.scenario),
+  text: () => state.text,
   focusSetting,
 };
 
 // nextPaint resolves after the browser has painted what is rendered now.
 const nextPaint = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 
+// start shows the first result as soon as it can: for a preset (the
+// default, or the lesson the address names), from the answers computed at
+// build time (boot.<hash>.json), painted while the engine still downloads;
+// for a shared scenario, from the engine. The toolbar and the editors stay
+// disabled until the engine runs; a failed load shows why, with Retry.
 async function start() {
+  setEngineControls(false);
+  const opening = { loc: readLocation(), got: null, shown: false };
   const initial = initialScenario().catch((e) => ({ error: e }));
-  try {
-    await loadEngine(new URL('main.wasm', import.meta.url).href);
-  } catch (e) {
-    document.body.dataset.state = 'error';
-    $('#status').className = 'status warn';
-    $('#status').textContent = `The engine did not load: ${e.message}`;
+  // The engine downloads at once, but compiles after a first result from
+  // the build's answers is painted: both need the main thread.
+  let painted;
+  const paintedOrNot = new Promise((resolve) => { painted = resolve; });
+  if (opening.loc.shareId || opening.loc.fragment) painted();
+  const engine = startEngine(false, paintedOrNot);
+  const boot = await fetchBoot();
+  if (boot) useBootAnswers(boot);
+  opening.got = await initial;
+  if (boot && !(opening.got && !opening.got.error) && await bootAnswersFor(opening.loc.preset || DEFAULT_PRESET)) {
+    opening.shown = await firstPaint(opening, 'build');
+  }
+  painted();
+  if (!await engine) {
+    showFailure(lastLoadError, () => retryEngine(opening));
     return;
   }
-  const engineReadyMs = performance.now();
-  // The first result comes first: the form, which needs the engine's
-  // catalog of scopes and permissions, and the preset list follow.
-  const got = await initial;
-  if (got && !got.error) {
-    setScenario(got, { deferForm: true });
-    markCustom();
-  } else if (!loadPreset(DEFAULT_PRESET, { deferForm: true })) {
-    setScenario({ schemaVersion: 1, orgs: [{ name: 'Acme' }], events: [] }, { deferForm: true });
+  await engineRuns(opening);
+}
+
+let lastLoadError = null;
+let engineReadyMs = 0;
+
+// startEngine loads the engine with progress; false when it failed.
+async function startEngine(retry, compileAfter = null) {
+  try {
+    await loadEngine({ ...engineSource(), onProgress: showProgress, retry, compileAfter });
+    engineReadyMs = performance.now();
+    return true;
+  } catch (e) {
+    lastLoadError = e;
+    return false;
+  }
+}
+
+async function retryEngine(opening) {
+  if (await startEngine(true)) await engineRuns(opening);
+  else showFailure(lastLoadError, () => retryEngine(opening));
+}
+
+// firstPaint opens the scenario the address names (or the default
+// preset), paints its result, then the catalog, the preset lists and the
+// form. from says who answers: "build" (boot.<hash>.json: false when a
+// question is not answered there, and the engine paints instead) or
+// "engine".
+async function firstPaint({ loc, got }, from) {
+  performance.mark(`first-paint-${from}`);
+  const select = loc.event ? loc.event - 1 : 'firstDenied';
+  let loadError = got && got.error ? got.error.message : '';
+  try {
+    // The form follows the first result (below): it needs the catalog.
+    if (got && !got.error) {
+      const source = state.source;
+      setScenario(got, { deferForm: true, select });
+      markCustom();
+      state.source = source;
+    } else if (loc.preset && !loadError && loadPreset(loc.preset, { deferForm: true, select })) {
+      // the lesson the address names
+    } else {
+      if (loc.preset && !loadError) loadError = `There is no lesson named “${loc.preset}”.`;
+      if (!loadPreset(DEFAULT_PRESET, { deferForm: true })) setScenario({ schemaVersion: 1, orgs: [{ name: 'Acme' }], events: [] }, { deferForm: true });
+    }
+  } catch (e) {
+    if (from === 'build') return false;
+    throw e;
   }
   const firstEvaluateMs = state.lastMs;
+  performance.mark('first-render');
   await nextPaint();
   window.__caplabFirstResultMs = performance.now();
-  window.__caplabTimings = { engineReadyMs, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
+  window.__caplabTimings = { firstResultFrom: from, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
+  document.body.dataset.firstResult = from;
 
   const info = call('info').result;
-  state.catalog.scopes = info.scopes;
-  state.catalog.permissions = info.permissions;
+  Object.assign(state.catalog, { scopes: info.scopes, permissions: info.permissions, scopeLabels: info.scopeLabels, enums: info.enums });
   $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;
   state.presets = call('presets').result;
-  const current = $('#preset').value || document.body.dataset.preset || '';
-  $('#preset').replaceChildren(h('option', { value: '' }, '(custom scenario)'),
-    ...state.presets.map((p) => h('option', { value: p.name, title: p.lesson }, p.title || p.name)));
-  $('#preset').value = current;
-  $('#compare-source').replaceChildren(h('option', { value: '' }, '(edited)'), h('option', { value: '=' }, 'Copy of A'),
-    ...state.presets.map((p) => h('option', { value: p.name }, p.title || p.name)));
-  if (got && got.error) announce(`Could not open the shared scenario: ${got.error.message}`, true);
+  fillPresetPickers();
+  if (loadError) showLoadError(loadError);
   if (state.parses) {
     form.render(state.scenario);
     state.formStale = false;
     renderErrors();
   }
+  return true;
+}
+
+// engineRuns finishes the start once the engine answers: the first result
+// if it is not painted yet, then the controls.
+async function engineRuns(opening) {
+  if (!opening.shown) opening.shown = await firstPaint(opening, 'engine');
+  window.__caplabTimings.engineReadyMs = engineReadyMs;
   state.undo = null;
+  state.ready = true;
+  followLocation();
+  showReady();
   document.body.dataset.state = 'ready';
+  // Then, without delaying any of that: the editor's code, and the service
+  // worker that keeps the page for a reload without a network.
+  setTimeout(() => {
+    loadEditor().catch(() => {});
+    registerOffline();
+  }, 0);
 }
 
 start();

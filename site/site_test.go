@@ -1,10 +1,12 @@
 package site_test
 
 // Browser tests of the playground in headless Chromium (Debian's
-// /usr/bin/chromium) driven by chromedp. TestMain builds the WebAssembly
-// engine into a temporary directory with the current toolchain, so the
-// tests are self-contained; the page is served from this directory by
-// httptest on 127.0.0.1. Screenshots go to build/screenshots/.
+// /usr/bin/chromium) driven by chromedp. TestMain builds the site as make
+// build does (site/sitebuild: the engine compiled with the current
+// toolchain, the bundle, hashed and pre-compressed names) into a temporary
+// directory, so the tests are self-contained and exercise what ships; the
+// page is served from there by site.Handler on 127.0.0.1. Screenshots go
+// to build/screenshots/.
 
 import (
 	"context"
@@ -17,7 +19,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -32,15 +33,17 @@ import (
 	"github.com/caplab/caplab/lambda/store/memstore"
 	"github.com/caplab/caplab/policy"
 	"github.com/caplab/caplab/site"
+	"github.com/caplab/caplab/site/sitebuild"
 )
 
 const chromiumPath = "/usr/bin/chromium"
 
 var (
-	browserCtx context.Context // one browser for every test; each test opens tabs
-	wasmDir    string          // main.wasm and wasm_exec.js built for this run
-	siteDir    string          // this directory
-	screensDir string          // ../build/screenshots
+	browserCtx context.Context     // one browser for every test; each test opens tabs
+	builtDir   string              // the site built for this run
+	built      *sitebuild.Manifest // what the build wrote
+	siteDir    string              // this directory (the sources)
+	screensDir string              // ../build/screenshots
 )
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -62,9 +65,9 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	wasmDir = filepath.Join(tmp, "wasm")
-	if err := buildWasm(wasmDir); err != nil {
-		fmt.Fprintln(os.Stderr, "site tests: cannot build the engine (run make wasm to see why):", err)
+	builtDir = filepath.Join(tmp, "site")
+	if built, err = sitebuild.Build(sitebuild.Options{Root: filepath.Join(siteDir, ".."), Out: builtDir}); err != nil {
+		fmt.Fprintln(os.Stderr, "site tests: cannot build the site (run make build to see why):", err)
 		return 1
 	}
 
@@ -95,30 +98,6 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// buildWasm compiles ./wasm for js/wasm as the Makefile does and copies
-// the toolchain's wasm_exec.js beside it.
-func buildWasm(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-gcflags=github.com/caplab/caplab/...=-l", // as make wasm
-		"-o", filepath.Join(dir, "main.wasm"), "./wasm")
-	cmd.Dir = filepath.Join(siteDir, "..")
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%v\n%s", err, out)
-	}
-	goroot, err := exec.Command("go", "env", "GOROOT").Output()
-	if err != nil {
-		return err
-	}
-	js, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "wasm_exec.js"), js, 0o644)
-}
-
 // ---------------------------------------------------------------- servers
 
 // fakeAPI stands in for the share-link endpoints of caplab serve.
@@ -127,17 +106,10 @@ type fakeAPI struct {
 	stored map[string][]byte
 }
 
-// staticSite serves the site directory with the freshly built engine,
-// through site.Handler as caplab serve does, so every page runs under its
-// Content-Security-Policy.
+// staticSite serves the built site through site.Handler as caplab serve
+// does, so every page runs under its Content-Security-Policy.
 func staticSite() http.Handler {
-	mux := http.NewServeMux()
-	built := site.Handler(wasmDir)
-	for _, name := range []string{"main.wasm", "wasm_exec.js"} {
-		mux.Handle("/"+name, built)
-	}
-	mux.Handle("/", site.Handler(siteDir))
-	return mux
+	return site.Handler(builtDir)
 }
 
 // newServer serves the site directory with the freshly built engine; with
@@ -219,28 +191,34 @@ func openPage(t testing.TB, base, path string) *page {
 	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancelT)
 	p := &page{t: t, ctx: ctx, base: base}
+	p.listenConsole()
+	p.do(chromedp.Navigate(base + path))
+	p.waitReady()
+	t.Cleanup(p.checkClean)
+	return p
+}
+
+// listenConsole records the tab's console errors and exceptions.
+func (p *page) listenConsole() {
 	go func() {
-		for msg, err := range chromedp.Console(ctx) {
+		for msg, err := range chromedp.Console(p.ctx) {
 			if err != nil {
 				return
 			}
 			// A failed POST /api/scenarios is how the page learns that no
-			// server is there (it falls back to a fragment link); the
-			// browser logs that 404 itself.
+			// server is there (it falls back to a fragment link), and a
+			// shared scenario that is not found answers 404: the browser
+			// logs those itself.
 			if strings.Contains(msg.URL, "/api/scenarios") || strings.Contains(msg.Text, "/api/scenarios") {
 				continue
 			}
 			if msg.Type == chromedp.ConsoleError || msg.IsException() {
 				p.mu.Lock()
-				p.console = append(p.console, string(msg.Type)+": "+msg.Text)
+				p.console = append(p.console, string(msg.Type)+": "+msg.Text+fmt.Sprintf(" (%s:%d)", msg.URL, msg.Line))
 				p.mu.Unlock()
 			}
 		}
 	}()
-	p.do(chromedp.Navigate(base + path))
-	p.waitReady()
-	t.Cleanup(p.checkClean)
-	return p
 }
 
 // checkClean fails the test on console errors and on resources loaded
@@ -283,7 +261,10 @@ func (p *page) poll(expr, what string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		detail, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector('#status')?.textContent + ' | ' + (document.querySelector('#detail')?.innerText ?? '').slice(0, 1500)`))
-		p.t.Fatalf("waiting for %s: %v\npage: %s", what, err, detail)
+		p.mu.Lock()
+		console := strings.Join(p.console, "\n")
+		p.mu.Unlock()
+		p.t.Fatalf("waiting for %s: %v\npage: %s\nconsole: %s", what, err, detail, console)
 	}
 }
 
@@ -347,7 +328,7 @@ func (p *page) timeline() []shownEvent {
 	return eval[[]shownEvent](p, `[...document.querySelectorAll('#timeline > li')].map(li => ({
 		outcome: li.dataset.outcome,
 		error: li.querySelector('.ev-error')?.textContent ?? '',
-		desc: li.querySelector('.ev-desc')?.textContent ?? ''}))`)
+		desc: li.querySelector('.ev-error')?.title ?? ''}))`)
 }
 
 func (p *page) scenarioJSON() []byte {
@@ -366,6 +347,16 @@ func (p *page) screenshot(name string) {
 	}
 	if err := os.WriteFile(filepath.Join(screensDir, name+".png"), png, 0o644); err != nil {
 		p.t.Fatal(err)
+	}
+}
+
+func writeShot(t testing.TB, name string, png []byte) {
+	t.Helper()
+	if err := os.MkdirAll(screensDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(screensDir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -422,7 +413,8 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 // ---------------------------------------------------------------- tests
 
 // TestPresets picks every preset and checks each event's shown outcome and
-// error against the native engine.
+// error against the native engine, and that the deciding step of each
+// denied event links to a form control (checkDecidingLinks).
 func TestPresets(t *testing.T) {
 	srv := newServer(t, false)
 	p := openPage(t, srv.URL, "/")
@@ -439,6 +431,7 @@ func TestPresets(t *testing.T) {
 		if title := eval[string](p, `document.querySelector('#scenario-title').textContent`); title != ps.Title {
 			t.Errorf("%s: title %q, want %q", ps.Name, title, ps.Title)
 		}
+		checkDecidingLinks(p, ps.Name)
 		if ps.Name == "web-server-self-authorize" {
 			p.screenshot("main")
 		}
@@ -491,11 +484,12 @@ func TestFormPolicyChangeAndFix(t *testing.T) {
 	}
 	fixed := p.scenarioJSON()
 	expectShown(t, "fixed", after, native(t, fixed))
-	// The page announces the fix it applied (the outcomes above are checked
-	// against the native engine; the patch itself is not compared).
+	// The page says which fix it applied where it was clicked (the outcomes
+	// above are checked against the native engine; the patch itself is not
+	// compared).
 	orig, _ := json.Marshal(want.Results[0].Fixes[0].Patch)
-	if !strings.Contains(eval[string](p, `document.querySelector('#announce').textContent`), want.Results[0].Fixes[0].Summary) {
-		t.Errorf("no announcement of the applied fix %s", orig)
+	if got := eval[string](p, `document.querySelector('#detail .applied')?.textContent ?? ''`); !strings.Contains(got, want.Results[0].Fixes[0].Summary) {
+		t.Errorf("the fixes card shows %q after applying %s; want its summary %q", got, orig, want.Results[0].Fixes[0].Summary)
 	}
 }
 
@@ -592,8 +586,8 @@ func TestShortLink(t *testing.T) {
 	p.do(chromedp.KeyEvent("s", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	p.poll(`document.querySelector('#share-dialog').open && document.querySelector('#share-link').value !== ''`, "the share dialog")
 	link := eval[string](p, `document.querySelector('#share-link').value`)
-	if link != srv.URL+"/s/s001" {
-		t.Fatalf("short link %q, want %s/s/s001", link, srv.URL)
+	if !strings.HasPrefix(link, srv.URL+"/s/s001#event=") {
+		t.Fatalf("short link %q, want %s/s/s001#event=N", link, srv.URL)
 	}
 	q := openPage(t, srv.URL, "/s/s001")
 	if got := q.scenarioJSON(); !sameJSON(t, got, want) {
@@ -644,7 +638,7 @@ func TestMalformedJSON(t *testing.T) {
 	p := openPage(t, srv.URL, "/")
 	p.pickPreset("web-server-self-authorize")
 	p.do(chromedp.Click(chromedp.ID("tab-json")))
-	text := eval[string](p, `document.querySelector('#json-panel textarea').value`)
+	text := p.jsonText("#json-panel")
 	lines := strings.Split(text, "\n")
 	const bad = 6 // 1-based line that gets a stray token
 	lines[bad-1] += " ]]"
@@ -653,30 +647,29 @@ func TestMalformedJSON(t *testing.T) {
 	if len(wantErrs) == 0 || wantErrs[0].Line == 0 {
 		t.Fatalf("native lint found no positioned error: %+v", wantErrs)
 	}
-	setJSON := func(s string) {
-		enc, _ := json.Marshal(s)
-		p.act("JSON edit", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(ta => { ta.value = %s; ta.dispatchEvent(new Event('input', {bubbles: true})); })(document.querySelector('#json-panel textarea'))`, enc)))
-	}
+	setJSON := func(s string) { p.act("JSON edit", p.jsonEdit("#json-panel", s)) }
 	setJSON(broken)
 	type shownErr struct {
-		Where  string   `json:"where"`
-		Gutter []string `json:"gutter"`
-		Marks  int      `json:"marks"`
+		Where  string       `json:"where"`
+		Marked []diagnostic `json:"marked"`
+		Gutter int          `json:"gutter"`
+		Inline int          `json:"inline"`
 	}
 	got := eval[shownErr](p, `({
 		where: document.querySelector('#json-panel .errors li .where')?.textContent ?? '',
-		gutter: [...document.querySelectorAll('#json-panel .gutter .bad')].map(e => e.textContent),
-		marks: document.querySelectorAll('#json-panel .mark').length})`)
+		marked: document.querySelector('#json-panel').jsonEditor.diagnostics(),
+		gutter: document.querySelectorAll('#json-panel .cm-lint-marker-error').length,
+		inline: document.querySelectorAll('#json-panel .cm-lintRange-error, #json-panel .cm-lintPoint-error').length})`)
 	wantWhere := fmt.Sprintf("Line %d, column %d", wantErrs[0].Line, wantErrs[0].Column)
-	if got.Where != wantWhere || !slices.Contains(got.Gutter, fmt.Sprint(wantErrs[0].Line)) || got.Marks == 0 {
-		t.Fatalf("shown error %+v, want line %d marked in the gutter (native: %+v)", got, wantErrs[0].Line, wantErrs[0])
+	if got.Where != wantWhere || len(got.Marked) == 0 || got.Marked[0].Line != wantErrs[0].Line || got.Gutter == 0 || got.Inline == 0 {
+		t.Fatalf("shown error %+v, want line %d marked in the gutter and the text (native: %+v)", got, wantErrs[0].Line, wantErrs[0])
 	}
 	if wantErrs[0].Line != bad {
 		t.Logf("note: the engine places the error on line %d (the stray token is on line %d)", wantErrs[0].Line, bad)
 	}
 	// Clicking the error selects its position in the text.
 	p.do(chromedp.Click(chromedp.CSS(`#json-panel .errors .error-link`)))
-	caretLine := eval[int](p, `(ta => ta.value.slice(0, ta.selectionStart).split('\n').length)(document.querySelector('#json-panel textarea'))`)
+	caretLine := p.caretLine("#json-panel")
 	if caretLine != wantErrs[0].Line {
 		t.Errorf("clicking the error put the caret on line %d, want %d", caretLine, wantErrs[0].Line)
 	}
@@ -711,7 +704,9 @@ func TestKeyboardEvaluate(t *testing.T) {
 	p.do(chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	p.waitGen(g, "Ctrl+Enter to evaluate")
 	// Also from inside the JSON editor, without waiting for the debounce.
-	p.do(chromedp.Click(chromedp.ID("tab-json")), chromedp.Focus(chromedp.CSS(`#json-panel textarea`)))
+	p.do(chromedp.Click(chromedp.ID("tab-json")))
+	p.editorReady("#json-panel")
+	p.do(chromedp.Click(chromedp.CSS(`#json-panel .cm-content`)))
 	g = p.gen()
 	p.do(chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)))
 	p.waitGen(g, "Ctrl+Enter in the JSON editor")
@@ -723,8 +718,9 @@ func TestSettingLink(t *testing.T) {
 	p := openPage(t, srv.URL, "/")
 	p.pickPreset("web-server-self-authorize")
 	p.setField("/apps/0/policies/permittedUsers", "adminApproved")
+	p.selectEvent(0)
 	sel := `#detail .trace .setting`
-	ptrs := eval[[]string](p, `[...document.querySelectorAll('#detail .trace .setting')].map(b => b.textContent)`)
+	ptrs := eval[[]string](p, `[...document.querySelectorAll('#detail .trace .setting')].map(b => b.dataset.ptr)`)
 	i := slices.Index(ptrs, "/apps/0/policies/permittedUsers")
 	if i < 0 {
 		t.Fatalf("no trace step points at Permitted Users: %v", ptrs)
@@ -735,12 +731,13 @@ func TestSettingLink(t *testing.T) {
 	}
 	// A setting with no form field opens the JSON tab at its line.
 	p.do(chromedp.Evaluate[chromedp.Void](`window.__caplab.focusSetting('/events/0/expect/outcome')`))
-	if !eval[bool](p, `!document.querySelector('#json-panel').hidden && document.activeElement === document.querySelector('#json-panel textarea')`) {
-		t.Fatalf("a setting outside the form did not open the JSON tab")
-	}
+	p.poll(`!document.querySelector('#json-panel').hidden && !!document.querySelector('#json-panel .cm-editor')?.contains(document.activeElement)`,
+		"a setting outside the form to open the JSON tab")
 }
 
-// TestCompare compares the current scenario with another preset.
+// TestCompare compares the current scenario with an earlier copy of it and
+// with another preset: the first divergence, counted from 1 as the
+// timelines are, and the settings that differ.
 func TestCompare(t *testing.T) {
 	presets := policy.Presets()
 	if len(presets) < 2 {
@@ -754,25 +751,35 @@ func TestCompare(t *testing.T) {
 	if s := eval[string](p, `document.querySelector('#compare-summary').textContent`); !strings.Contains(s, "Same answers") {
 		t.Errorf("a copy of A compares as %q", s)
 	}
-	// B: the same scenario with admin-approved users.
-	a, _ := policy.Preset("web-server-self-authorize")
-	var doc map[string]any
-	json.Unmarshal(a, &doc)
-	doc["apps"].([]any)[0].(map[string]any)["policies"] = map[string]any{"permittedUsers": "adminApproved"}
-	b, _ := json.MarshalIndent(doc, "", "  ")
-	enc, _ := json.Marshal(string(b))
+	// B stays the copy; A becomes admin-approved in the form.
+	p.do(chromedp.Click(chromedp.ID("compare-close")))
+	b := p.scenarioJSON()
+	p.setField("/apps/0/policies/permittedUsers", "adminApproved")
+	a := p.scenarioJSON()
 	g := eval[int](p, `Number(document.body.dataset.compareGen)`)
-	p.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(ta => { ta.value = %s; ta.dispatchEvent(new Event('input', {bubbles: true})); })(document.querySelector('#compare-b-json textarea'))`, enc)))
+	p.do(chromedp.Click(chromedp.ID("compare-toggle")))
 	p.poll(fmt.Sprintf(`Number(document.body.dataset.compareGen) > %d`, g), "the diff")
 	want := policy.Diff(native(t, a), native(t, b))
-	if s := eval[string](p, `document.querySelector('#compare-summary').textContent`); !strings.Contains(s, want.Summary) {
-		t.Errorf("summary %q, want %q", s, want.Summary)
+	if want.Same || want.StepA == nil || want.StepB == nil {
+		t.Fatalf("the engine finds no diverging step: %+v", want)
 	}
-	if d := eval[[]string](p, `[...document.querySelectorAll('#compare .timeline li.diverge')].map(li => li.dataset.event)`); len(d) != 2 || d[0] != fmt.Sprint(want.Event) {
-		t.Errorf("highlighted events %v, want event %d in both", d, want.Event)
+	wantText := []string{fmt.Sprintf("Event %d (", want.Event+1),
+		fmt.Sprintf("trace step %d: %s %s in A, %s %s in B", want.Step+1, want.StepA.Rule, want.StepA.Outcome, want.StepB.Rule, want.StepB.Outcome)}
+	s := eval[string](p, `document.querySelector('#compare-summary').textContent`)
+	for _, w := range wantText {
+		if !strings.Contains(s, w) {
+			t.Errorf("summary %q; want it to say %q (events and steps counted from 1)", s, w)
+		}
 	}
-	if want.Step >= 0 && eval[int](p, `document.querySelectorAll('#compare .step.diverge').length`) != 2 {
-		t.Errorf("the diverging trace step %d is not highlighted on both sides", want.Step)
+	if d := eval[[]string](p, `[...document.querySelectorAll('#compare .timeline li.diverge')].map(li => li.querySelector('.ev-n').textContent)`); len(d) != 2 || d[0] != fmt.Sprint(want.Event+1) {
+		t.Errorf("highlighted events %v, want event %d in both", d, want.Event+1)
+	}
+	if eval[int](p, `document.querySelectorAll('#compare .step.diverge').length`) != 2 {
+		t.Errorf("the diverging trace step %d is not highlighted on both sides", want.Step+1)
+	}
+	settings := eval[string](p, `document.querySelector('#compare-settings').textContent`)
+	if !strings.Contains(settings, "Permitted Users") || !strings.Contains(settings, "adminApproved") || !strings.Contains(settings, "1 setting differs") {
+		t.Errorf("settings that differ: %q; want Permitted Users, adminApproved in A and not set in B", settings)
 	}
 	p.screenshot("compare")
 	// Another preset as B.
@@ -782,8 +789,9 @@ func TestCompare(t *testing.T) {
 	p.poll(fmt.Sprintf(`Number(document.body.dataset.compareGen) > %d`, g), "the diff with a preset")
 	pb, _ := policy.Preset(presets[0].Name)
 	want = policy.Diff(native(t, a), native(t, pb))
-	if s := eval[string](p, `document.querySelector('#compare-summary').textContent`); !strings.Contains(s, want.Summary) {
-		t.Errorf("summary %q, want %q", s, want.Summary)
+	s = eval[string](p, `document.querySelector('#compare-summary').textContent`)
+	if want.Same != strings.Contains(s, "Same answers") || (!want.Same && want.A != nil && !strings.Contains(s, fmt.Sprintf("Event %d (", want.Event+1))) {
+		t.Errorf("summary %q; want the divergence of %+v, counted from 1", s, want)
 	}
 }
 

@@ -26,7 +26,7 @@ Usage:
   caplab import-metadata FILE.connectedApp-meta.xml [--name NAME]
   caplab install-url --my-domain DOMAIN --app-id 0Ci... --org-id 00D...
   caplab id18 ID...
-  caplab serve [--addr 127.0.0.1:8080] [--data .caplab] [--site site] [--org-ports 8100-8999]
+  caplab serve [--addr 127.0.0.1:8080] [--data .caplab] [--site build/site] [--org-ports 8100-8999]
   caplab org FILE [--addr 127.0.0.1:9000] [--mode salesforce|rfc] [--preset NAME]
 
 FILE may be - for standard input.

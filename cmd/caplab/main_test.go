@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caplab/caplab/cmd/caplab/internal/metadata"
 	"github.com/caplab/caplab/policy"
 )
 
@@ -128,11 +129,11 @@ func TestTestDirectory(t *testing.T) {
 }
 
 func TestImportMetadata(t *testing.T) {
-	code, stdout, stderr := runCLI(t, "", "import-metadata", "../../policy/testdata/metadata/Legacy_Canvas_Tool.connectedApp-meta.xml")
+	code, stdout, stderr := runCLI(t, "", "import-metadata", "internal/metadata/testdata/Legacy_Canvas_Tool.connectedApp-meta.xml")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var res policy.ImportResult
+	var res metadata.ImportResult
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("stdout is not an import result: %v", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/caplab/caplab/policy"
+	"github.com/caplab/caplab/cmd/caplab/internal/metadata"
 )
 
 func (c *cli) importMetadata(args []string) int {
@@ -25,7 +25,7 @@ func (c *cli) importMetadata(args []string) int {
 	if *name == "" {
 		*name = strings.TrimSuffix(filepath.Base(pos[0]), ".connectedApp-meta.xml")
 	}
-	res, err := policy.ImportConnectedApp(data, *name)
+	res, err := metadata.ImportConnectedApp(data, *name)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "%s: %v\n", pos[0], err)
 		return exitUsage

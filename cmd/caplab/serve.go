@@ -18,10 +18,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/caplab/caplab/lambda/httpapi"
 	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/lambda/store/boltstore"
+	"github.com/caplab/caplab/lambda/store/dynamostore"
 	"github.com/caplab/caplab/lambda/store/memstore"
 	"github.com/caplab/caplab/site"
 )
@@ -33,9 +35,12 @@ func serveCmd(args []string) int {
 	fs := flag.NewFlagSet("caplab serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	data := fs.String("data", ".caplab", "data directory (embedded store and signing key)")
-	site := fs.String("site", "site", "directory of the playground's static files")
+	site := fs.String("site", "build/site", "directory of the playground as built (make build: hashed, pre-compressed files)")
 	baseURL := fs.String("base-url", "", "public base URL for issuers and share links (default http://ADDR)")
-	storeKind := fs.String("store", "bolt", "bolt (durable, a file in --data) or memory (lost on exit; for benchmarks and throwaway runs)")
+	storeKind := fs.String("store", "bolt", "bolt (durable, a file in --data), memory (lost on exit; for benchmarks and throwaway runs) or dynamodb (a DynamoDB table, as deployed: --table, --endpoint)")
+	table := fs.String("table", "", "with --store dynamodb: the table")
+	endpoint := fs.String("endpoint", "", "with --store dynamodb: the DynamoDB endpoint, such as DynamoDB Local's http://127.0.0.1:8000 (default AWS's; credentials and region come from the AWS environment either way)")
+	createTable := fs.Bool("create-table", false, "with --store dynamodb: create the table (with its TTL) if it does not exist")
 	orgPorts := fs.String("org-ports", defaultOrgPorts, "port range LO-HI giving each live org its own origin on the --addr host, or \"off\" (live orgs only at /o/{id})")
 	orgDomain := fs.String("org-domain", "", "serve each live org at {id}.DOMAIN instead (a wildcard DNS name pointing here); turns --org-ports off")
 	shareTTL := fs.Duration("share-ttl", store.DefaultRetention.ShareIdle, "delete a share and its live org after this long without use")
@@ -59,8 +64,8 @@ func serveCmd(args []string) int {
 		fmt.Fprintln(os.Stderr, "caplab serve: unexpected argument", fs.Arg(0))
 		return exitUsage
 	}
-	if *storeKind != "bolt" && *storeKind != "memory" {
-		fmt.Fprintf(os.Stderr, "caplab serve: --store must be bolt or memory; got %q\n", *storeKind)
+	if err := checkStoreFlags(*storeKind, *table, *endpoint, *createTable); err != nil {
+		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -69,7 +74,8 @@ func serveCmd(args []string) int {
 		fmt.Fprintln(os.Stderr, "caplab serve:", err)
 		return exitFail
 	}
-	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log, memory: *storeKind == "memory",
+	srv, cleanup, err := newServer(serveConfig{data: *data, site: *site, baseURL: *baseURL, addr: ln.Addr().String(), log: log,
+		store: *storeKind, table: *table, endpoint: *endpoint, createTable: *createTable,
 		orgPortLo: lo, orgPortHi: hi, orgDomain: *orgDomain, retention: store.Retention{ShareIdle: *shareTTL, Grant: *grantTTL}})
 	if err != nil {
 		ln.Close()
@@ -97,8 +103,10 @@ func serveCmd(args []string) int {
 type serveConfig struct {
 	data, site, baseURL, addr string
 	log                       *slog.Logger
-	memory                    bool // in-memory store instead of bbolt
-	orgPortLo, orgPortHi      int  // a port per live org (0: none, /o/{id} only)
+	store                     string // bolt (""), memory or dynamodb
+	table, endpoint           string // --store dynamodb
+	createTable               bool
+	orgPortLo, orgPortHi      int // a port per live org (0: none, /o/{id} only)
 	orgDomain                 string
 	retention                 store.Retention // zero: store.DefaultRetention
 }
@@ -120,14 +128,61 @@ type liveStore interface {
 // memoryStore pairs the in-memory twins.
 type memoryStore struct {
 	*memstore.Store
-	*relay.MemoryStore
+	*memstore.Relay
+}
+
+// dynamoStore pairs the DynamoDB stores, which share one table.
+type dynamoStore struct {
+	*dynamostore.Store
+	*dynamostore.Relay
+}
+
+// dynamoSetupTimeout bounds loading the AWS configuration and checking (or
+// creating) the table at start, so a wrong endpoint fails instead of hanging.
+const dynamoSetupTimeout = 2 * time.Minute
+
+// checkStoreFlags refuses a --store that does not exist and the DynamoDB
+// flags without --store dynamodb (or dynamodb without a table).
+func checkStoreFlags(kind, table, endpoint string, createTable bool) error {
+	switch {
+	case kind != "bolt" && kind != "memory" && kind != "dynamodb":
+		return fmt.Errorf("--store must be bolt, memory or dynamodb; got %q", kind)
+	case kind == "dynamodb" && table == "":
+		return errors.New("--store dynamodb needs --table NAME")
+	case kind != "dynamodb" && (table != "" || endpoint != "" || createTable):
+		return errors.New("--table, --endpoint and --create-table go with --store dynamodb")
+	}
+	return nil
 }
 
 func openStore(c serveConfig) (liveStore, error) {
-	if c.memory {
-		return memoryStore{memstore.New(), relay.NewMemoryStore()}, nil
+	switch c.store {
+	case "memory":
+		return memoryStore{memstore.New(), memstore.NewRelay()}, nil
+	case "dynamodb":
+		return openDynamoStore(c)
 	}
 	return boltstore.Open(filepath.Join(c.data, "caplab.db"))
+}
+
+// openDynamoStore connects to the table: AWS configuration (credentials,
+// region) from the environment, as the Lambda functions load it. The table
+// must exist, unless createTable (DynamoDB Local, a first run).
+func openDynamoStore(c serveConfig) (liveStore, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), dynamoSetupTimeout)
+	defer cancel()
+	client, err := dynamostore.NewClient(ctx, c.endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("DynamoDB: %w", err)
+	}
+	if c.createTable {
+		if err := dynamostore.CreateTable(ctx, client, c.table); err != nil {
+			return nil, err
+		}
+	} else if _, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &c.table}); err != nil {
+		return nil, fmt.Errorf("DynamoDB table %s: %w (--create-table creates it)", c.table, err)
+	}
+	return dynamoStore{dynamostore.New(client, c.table), dynamostore.NewRelay(client, c.table)}, nil
 }
 
 // newServer builds the HTTP server: embedded store, persistent signing and
@@ -163,7 +218,7 @@ func newServer(c serveConfig) (*http.Server, func(), error) {
 	if c.orgPortLo > 0 {
 		host, _, _ := net.SplitHostPort(c.addr)
 		registry := filepath.Join(c.data, "org-ports.json")
-		if c.memory {
+		if c.store == "memory" {
 			registry = ""
 		}
 		if orgs, err = newOrgListeners(host, base, c.orgPortLo, c.orgPortHi, registry, c.log); err != nil {

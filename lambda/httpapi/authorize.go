@@ -116,11 +116,7 @@ func orgFor(o *liveOrg, username, clientID string) string {
 }
 
 // handleAuthorize is GET /services/oauth2/authorize.
-func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	p := parseAuthParams(r.URL.RawQuery)
 	if !s.precheck(w, r, o, p) {
 		return
@@ -159,7 +155,7 @@ func (s *Server) precheck(w http.ResponseWriter, r *http.Request, o *liveOrg, p 
 		s.internal(w, r, err)
 		return false
 	}
-	if res.Outcome == policy.Denied && !hasStep(res, "app.callbackUrl", policy.StepPass) {
+	if res.Outcome == policy.Denied && !res.Passed(policy.CheckCallbackURL) {
 		errorPage(w, res.HTTPStatus, res.Error, res.ErrorDescription, responseBody(res))
 		return false
 	}
@@ -185,17 +181,13 @@ func (s *Server) showLoginStatus(w http.ResponseWriter, o *liveOrg, p authParams
 			orgName = org.Name
 		}
 	}
-	renderPage(w, status, "login", map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf,
-		"Action": o.path(authorizeEndpoint), "Username": username, "Error": msg})
+	renderPage(w, status, "login", withUsers(o, map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf,
+		"Action": o.path(authorizeEndpoint), "Username": username, "Error": msg}))
 }
 
 // handleAuthorizePost takes the login form (username, password) and the
 // approval form (decision=allow|deny), each with its CSRF token.
-func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	f, ok := s.postedFlow(w, r, authorizeForm, o, "start the authorization again")
 	if !ok {
 		return
@@ -224,64 +216,72 @@ func (s *Server) handleAuthorizePost(w http.ResponseWriter, r *http.Request) {
 }
 
 // decide evaluates the authorization request for a logged-in user and
-// answers: the approval page when consent is needed, else the engine's
+// answers: the approval page when the engine shows the user the consent
+// screen and they have not answered it yet (consent ""), else the engine's
 // result in its channel (303 after a POST).
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p authParams, user, consent string, post bool) {
-	ctx := r.Context()
-	redirectTo := p.redirectURI
-	// Requests the engine does not model, answered once the callback is trusted.
-	switch {
-	case p.dup != "":
-		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrInvalidRequest, "duplicate parameter: "+p.dup, post)
-		return
-	case p.responseType != "code" && p.responseType != "token":
-		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrUnsupportedResponseType, policy.LiveDescUnsupportedResponse, post)
-		return
-	case p.challenge != "" && p.method != "S256" && !(p.method == "" && !o.rfc()):
-		// Salesforce documents no code_challenge_method and takes a bare
-		// challenge as S256 (jsforce and the Salesforce CLI send none); RFC
-		// 7636 reads a missing method as plain, which rfc mode refuses.
-		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrInvalidRequest, "code_challenge_method must be S256 (plain is not supported)", post)
-		return
-	case p.challenge != "" && (len(p.challenge) < 43 || len(p.challenge) > 128):
-		s.redirectError(w, r, o, p, redirectTo, "", policy.LiveErrInvalidRequest, "invalid code_challenge", post)
+	if code, desc := unmodelled(o, p); code != "" {
+		s.redirectError(w, r, o, p, p.redirectURI, "", code, desc, post)
 		return
 	}
-	org := orgFor(o, user, p.clientID)
-	now := s.cfg.Now()
-	probe := consent
-	if probe == "" {
-		probe = "deny"
-	}
-	ev := p.event(o, org, user, probe)
-	res, err := s.evaluate(ctx, o, []step{{at: now, ev: ev}})
+	origin := step{at: s.cfg.Now(), ev: p.event(o, orgFor(o, user, p.clientID), user, consent)}
+	res, err := s.evaluate(r.Context(), o, []step{origin})
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	if consent == "" && res.Outcome == policy.Denied && failedRule(res) == "app.permittedUsers" && res.Error == "access_denied" {
-		// The user must approve: show the approval page.
-		csrf := s.newFlow(w, authorizeForm, o, p.raw)
-		app := o.sc.AppByConsumerKey(p.clientID)
-		scopes := app.OAuth.Scopes
-		if p.hasScope {
-			scopes = splitScope(p.scope)
-		}
-		renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow Access", "App": app.Name, "Username": user,
-			"Scopes": scopes, "CSRF": csrf, "Action": o.path(authorizeEndpoint)})
+	if consent == "" && res.ConsentScreen {
+		s.showConsent(w, o, p, user)
 		return
-	}
-	if consent == "" {
-		ev.Consent = "" // no approval page was shown
 	}
 	s.auditAuthorize(r, o, user, p.clientID, res) // audit.go: Login History
 	if res.Outcome == policy.Denied {
 		s.deliverDenial(w, r, o, p, res, post)
 		return
 	}
+	s.approve(w, r, o, p, origin, res, post)
+}
+
+// unmodelled is the error of a request the engine does not model ("" when
+// there is none), answered once the callback is trusted.
+func unmodelled(o *liveOrg, p authParams) (code, desc string) {
+	switch {
+	case p.dup != "":
+		return policy.LiveErrInvalidRequest, "duplicate parameter: " + p.dup
+	case p.responseType != "code" && p.responseType != "token":
+		return policy.LiveErrUnsupportedResponseType, policy.LiveDescUnsupportedResponse
+	case p.challenge != "" && p.method != "S256" && !(p.method == "" && !o.rfc()):
+		// Salesforce documents no code_challenge_method and takes a bare
+		// challenge as S256 (jsforce and the Salesforce CLI send none); RFC
+		// 7636 reads a missing method as plain, which rfc mode refuses.
+		return policy.LiveErrInvalidRequest, "code_challenge_method must be S256 (plain is not supported)"
+	case p.challenge != "" && (len(p.challenge) < 43 || len(p.challenge) > 128):
+		return policy.LiveErrInvalidRequest, "invalid code_challenge"
+	}
+	return "", ""
+}
+
+// showConsent shows the approval page: the app and the scopes asked for
+// (else the app's).
+func (s *Server) showConsent(w http.ResponseWriter, o *liveOrg, p authParams, user string) {
+	csrf := s.newFlow(w, authorizeForm, o, p.raw)
 	app := o.sc.AppByConsumerKey(p.clientID)
-	g := store.Grant{ID: randomToken("g"), ScenarioID: o.id, ClientID: p.clientID, Org: org, User: user, App: app.Name,
-		Scope: res.Issued.Scope, Interactive: true, Origin: toStoreStep(step{at: now, ev: ev}), Status: store.GrantActive, CreatedAt: now}
+	scopes := app.OAuth.Scopes
+	if p.hasScope {
+		scopes = splitScope(p.scope)
+	}
+	renderPage(w, http.StatusOK, "consent", map[string]any{"Title": "Allow Access", "App": app.Name, "Username": user,
+		"Scopes": policy.ScopeLabelList(scopes), "CSRF": csrf, "Action": o.path(authorizeEndpoint)})
+}
+
+// approve records the user's approval (the granted authorize request,
+// origin) as a grant and sends the callback its code, or in the
+// user-agent flow its tokens, with state and iss.
+func (s *Server) approve(w http.ResponseWriter, r *http.Request, o *liveOrg, p authParams, origin step, res policy.EventResult, post bool) {
+	ctx, now := r.Context(), origin.at
+	app := o.sc.AppByConsumerKey(p.clientID)
+	g := store.Grant{ID: randomToken("g"), ScenarioID: o.id, ClientID: p.clientID, Org: origin.ev.Org, User: origin.ev.User, App: app.Name,
+		Scope: res.Issued.Scope, Interactive: true, Origin: toStoreStep(origin), Status: store.GrantActive, CreatedAt: now}
 	if err := s.st.PutGrant(ctx, g); err != nil {
 		s.internal(w, r, err)
 		return
@@ -290,30 +290,32 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 		s.internal(w, r, err)
 		return
 	}
-	q := url.Values{}
-	sep := "?"
+	q, sep, err := s.callbackParams(ctx, o, p, app, g, res, now)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.redirect(w, r, withParams(p.redirectURI, sep, q), post)
+}
+
+// callbackParams are what the callback gets for a granted request: a new
+// code in the query or, in the user-agent flow, the tokens in the
+// fragment (sep says which), with state and iss.
+func (s *Server) callbackParams(ctx context.Context, o *liveOrg, p authParams, app *policy.App, g store.Grant, res policy.EventResult, now time.Time) (q url.Values, sep string, err error) {
+	q, sep = url.Values{}, "?"
 	if res.Delivery == policy.DeliverRedirectFragment {
-		sep = "#"
 		body, err := s.issueTokens(ctx, o, app, g, nil, res, now, "")
 		if err != nil {
-			s.internal(w, r, err)
-			return
+			return nil, "", err
 		}
 		for k, v := range body {
 			q.Set(k, stringValue(v))
 		}
+		sep = "#"
 	} else {
-		code := randomToken("aPrx")
-		life := policy.LiveAuthCodeLifetime
-		if o.rfc() {
-			life = 10 * time.Minute
-		}
-		c := store.Code{Hash: hashToken(code), ScenarioID: o.id, ClientID: p.clientID, RedirectURI: p.redirectURI,
-			Challenge: p.challenge, Nonce: p.nonce, Org: org, User: user, Scope: res.Issued.Scope,
-			Authorize: g.Origin, GrantID: g.ID, IssuedAt: now, ExpiresAt: now.Add(life)}
-		if err := s.st.PutCode(ctx, c); err != nil {
-			s.internal(w, r, err)
-			return
+		code, err := s.issueCode(ctx, o, p, g, res, now)
+		if err != nil {
+			return nil, "", err
 		}
 		q.Set("code", code)
 	}
@@ -321,7 +323,21 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, o *liveOrg, p au
 		q.Set("state", p.state)
 	}
 	q.Set("iss", o.issuer())
-	s.redirect(w, r, withParams(redirectTo, sep, q), post)
+	return q, sep, nil
+}
+
+// issueCode stores a new authorization code of grant g and returns it. It
+// lives Salesforce's lifetime, or 10 minutes in rfc mode.
+func (s *Server) issueCode(ctx context.Context, o *liveOrg, p authParams, g store.Grant, res policy.EventResult, now time.Time) (string, error) {
+	code := randomToken("aPrx")
+	life := policy.LiveAuthCodeLifetime
+	if o.rfc() {
+		life = 10 * time.Minute
+	}
+	c := store.Code{Hash: hashToken(code), ScenarioID: o.id, ClientID: p.clientID, RedirectURI: p.redirectURI,
+		Challenge: p.challenge, Nonce: p.nonce, Org: g.Org, User: g.User, Scope: res.Issued.Scope,
+		Authorize: g.Origin, GrantID: g.ID, IssuedAt: now, ExpiresAt: now.Add(life)}
+	return code, s.st.PutCode(ctx, c)
 }
 
 // capApprovals keeps five live approvals per user and app: a sixth revokes

@@ -1,12 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,141 +65,10 @@ func newUserCode() string {
 	return string(out)
 }
 
-// deviceEvent is the engine's device event for this client (and user).
-func deviceEvent(o *liveOrg, clientID, user, consent, scope string, hasScope bool) policy.Event {
-	ev := policy.Event{Do: "token", Grant: "device", ClientID: clientID, Org: orgFor(o, user, clientID), User: user, Consent: consent}
-	if hasScope {
-		ev.Scope = &scope
-	}
-	return ev
-}
-
-// deviceAuthorize is POST /token with response_type=device_code: the
-// engine's device event is evaluated up to the app's checks (client known,
-// Enable for Device Flow), whose denial is the answer.
-func (s *Server) deviceAuthorize(t *tokenRequest) {
-	ctx := t.r.Context()
-	cid := t.c.clientID()
-	ev := deviceEvent(t.o, cid, "", "", t.get("scope"), t.has("scope"))
-	res, err := s.evaluate(ctx, t.o, []step{{at: t.now, ev: ev}})
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if res.Outcome != policy.Granted && !hasStep(res, "app.deviceFlow", policy.StepPass) {
-		s.deny(t, res)
-		return
-	}
-	device := randomToken("dv")
-	user := newUserCode()
-	dh := hashToken(device)
-	exp := t.now.Add(deviceCodeLifetime)
-	dc := store.Code{Hash: dh, ScenarioID: t.o.id, ClientID: cid, RedirectURI: "device", Org: ev.Org, Scope: t.get("scope"),
-		Authorize: toStoreStep(step{at: t.now, ev: ev}), IssuedAt: t.now, ExpiresAt: exp}
-	uc := dc
-	uc.Hash, uc.Nonce = userCodeKey(user), dh
-	if err := s.st.PutCode(ctx, dc); err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if err := s.st.PutCode(ctx, uc); err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	writeJSON(t.w, http.StatusOK, map[string]any{
-		"device_code":      device,
-		"user_code":        user,
-		"verification_uri": t.o.issuer() + "/setup/connect",
-		"interval":         devicePollInterval,
-	})
-}
-
-// tokenDevice is the device grant's poll.
-func (s *Server) tokenDevice(t *tokenRequest) {
-	ctx := t.r.Context()
-	code := t.get("code")
-	if t.get("grant_type") == grantDeviceCode || code == "" {
-		code = firstNonEmpty(t.get("device_code"), code)
-	}
-	cid := t.c.clientID()
-	hash := hashToken(code)
-	rec, err := s.st.GetCode(ctx, hash, t.now)
-	switch {
-	case err == nil, errors.Is(err, store.ErrExpired):
-	case errors.Is(err, store.ErrNotFound):
-	default:
-		s.internal(t.w, t.r, err)
-		return
-	}
-	if code == "" || errors.Is(err, store.ErrNotFound) || rec.ScenarioID != t.o.id || rec.RedirectURI != "device" || rec.Nonce != "" {
-		// No such device code: the engine's app checks first, then invalid_grant.
-		res, err := s.evaluate(ctx, t.o, []step{{at: t.now, ev: deviceEvent(t.o, cid, "", "", "", false)}})
-		if err != nil {
-			s.internal(t.w, t.r, err)
-			return
-		}
-		if res.Outcome != policy.Granted && !hasStep(res, "app.deviceFlow", policy.StepPass) {
-			s.deny(t, res)
-			return
-		}
-		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		return
-	}
-	if rec.ClientID != cid {
-		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		return
-	}
-	if errors.Is(err, store.ErrExpired) {
-		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescExpiredCode)
-		return
-	}
-	g, gerr := s.st.GetGrant(ctx, deviceGrantID(hash))
-	if errors.Is(gerr, store.ErrNotFound) {
-		writeOAuthError(t.w, http.StatusBadRequest, errAuthPending, descAuthPending)
-		return
-	}
-	if gerr != nil {
-		s.internal(t.w, t.r, gerr)
-		return
-	}
-	if !rec.UsedAt.IsZero() {
-		// A replayed device code revokes its grant, as a replayed code does.
-		if err := s.st.RevokeGrant(ctx, g.ID, "its device code was replayed", t.now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.internal(t.w, t.r, err)
-			return
-		}
-		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		return
-	}
-	origin, err := fromStoreStep(g.Origin)
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	ev := origin.ev
-	res, ok := s.granted(t, ev)
-	if !ok {
-		return
-	}
-	if g.Status != store.GrantActive {
-		if ev.Consent == "deny" {
-			// The user clicked Deny where the engine needed no consent (RFC 8628 §3.5).
-			writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrAccessDenied, policy.LiveDescAccessDenied)
-			return
-		}
-		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidGrant, policy.LiveDescInvalidCode)
-		return
-	}
-	if !s.claimCode(t, hash, g.ID, "its device code was replayed") {
-		return
-	}
-	app := t.o.sc.AppByConsumerKey(cid)
-	body, err := s.issueTokens(ctx, t.o, app, g, nil, res, t.now, "")
-	if err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	writeJSON(t.w, http.StatusOK, body)
+// deviceEvent is the engine's device event for this client (and user),
+// with the scope the device asked for (nil: none sent).
+func deviceEvent(o *liveOrg, clientID, user, consent string, scope *string) policy.Event {
+	return policy.Event{Do: "token", Grant: "device", ClientID: clientID, Org: orgFor(o, user, clientID), User: user, Consent: consent, Scope: scope}
 }
 
 // Limits of the verification page.
@@ -218,7 +87,7 @@ var devicePages = template.Must(template.Must(pages.Clone()).Parse(`
 {{if .Error}}<p class="err" role="alert">{{.Error}}</p>{{end}}
 <form method="get" action="{{.Action}}">
 <label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="off" required>
-<button type="submit">Connect</button>
+<button type="submit" class="btn btn-brand btn-block">Connect</button>
 </form>
 {{template "foot" .}}{{end}}
 {{define "deviceconfirm"}}{{template "head" .}}
@@ -227,10 +96,10 @@ var devicePages = template.Must(template.Must(pages.Clone()).Parse(`
 <p>Only allow it if you started this yourself on a device that shows the code <code>{{.UserCode}}</code>. If someone sent you this link, click Deny.</p>
 <p><strong>{{.App}}</strong> on that device will be able to:</p>
 <ul>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
-<form method="post" action="{{.Action}}">
+<form method="post" action="{{.Action}}" class="actions">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
-<button type="submit" name="decision" value="deny">Deny</button>
-<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="btn">Deny</button>
+<button type="submit" name="decision" value="allow" class="btn btn-brand">Allow</button>
 </form>
 {{template "foot" .}}{{end}}
 {{define "devicedone"}}{{template "head" .}}
@@ -261,7 +130,7 @@ func (s *Server) userCode(w http.ResponseWriter, r *http.Request, o *liveOrg, co
 	switch {
 	case err == nil && uc.ScenarioID == o.id && uc.Nonce != "" && uc.UsedAt.IsZero():
 		return uc, true
-	case err == nil, errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrExpired):
+	case err == nil || missing(err):
 		codeForm(w, o, http.StatusOK, "That code is invalid, expired or already used. Check the code on your device.")
 	default:
 		s.internal(w, r, err)
@@ -304,11 +173,7 @@ func (s *Server) flowHasCode(r *http.Request, o *liveOrg, code string) bool {
 // handleConnect is GET /setup/connect. It only ever shows a page: the user
 // code form, the login form or the confirmation page. Opening a link never
 // connects a device; the confirmation page's POST does.
-func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	q := r.URL.Query()
 	switch q.Get("done") {
 	case "allow":
@@ -338,7 +203,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		if org := o.sc.HomeOrg(o.sc.AppByConsumerKey(uc.ClientID)); org != nil {
 			orgName = org.Name
 		}
-		renderPage(w, http.StatusOK, "login", map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf, "Action": o.path(connectEndpoint)})
+		renderPage(w, http.StatusOK, "login", withUsers(o, map[string]any{"Title": "Login", "Org": orgName, "CSRF": csrf, "Action": o.path(connectEndpoint)}))
 		return
 	}
 	s.confirmDevice(w, r, o, uc, code, user)
@@ -348,12 +213,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 // not the engine needs their consent. Its scopes are those the engine would
 // grant, else those the device asked for, else the app's.
 func (s *Server) confirmDevice(w http.ResponseWriter, r *http.Request, o *liveOrg, uc store.Code, code, user string) {
-	ev, err := s.deviceDecisionEvent(o, uc, user, "allow")
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	res, err := s.evaluate(r.Context(), o, []step{{at: s.cfg.Now(), ev: ev}})
+	ev, res, err := s.evaluateDecision(r.Context(), o, uc, user, "allow", s.cfg.Now())
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -368,17 +228,13 @@ func (s *Server) confirmDevice(w http.ResponseWriter, r *http.Request, o *liveOr
 	}
 	csrf := s.newFlow(w, connectForm, o, url.Values{"user_code": {code}}.Encode())
 	renderDevicePage(w, http.StatusOK, "deviceconfirm", map[string]any{"Title": "Connect a device", "App": app.Name, "Username": user,
-		"UserCode": displayUserCode(code), "Scopes": scopeLabels(scopes), "CSRF": csrf, "Action": o.path(connectEndpoint)})
+		"UserCode": displayUserCode(code), "Scopes": policy.ScopeLabelList(scopes), "CSRF": csrf, "Action": o.path(connectEndpoint)})
 }
 
 // handleConnectPost takes the login and confirmation forms of
 // /setup/connect. Their flow cookie is only set after a successful lookup
 // of the code it carries, so these lookups are not charged to the IP.
-func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	f, ok := s.postedFlow(w, r, connectForm, o, "enter the code again")
 	if !ok {
 		return
@@ -400,8 +256,8 @@ func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request) {
 	} else if refused != nil {
 		csrf := s.newFlow(w, connectForm, o, f.Query)
 		w.Header().Set("Retry-After", refused.retryAfter)
-		renderPage(w, refused.status, "login", map[string]any{"Title": "Login", "Org": "the org", "CSRF": csrf, "Action": o.path(connectEndpoint),
-			"Username": username, "Error": refused.message})
+		renderPage(w, refused.status, "login", withUsers(o, map[string]any{"Title": "Login", "Org": "the org", "CSRF": csrf, "Action": o.path(connectEndpoint),
+			"Username": username, "Error": refused.message}))
 		return
 	}
 	s.setSession(w, o, username)
@@ -410,16 +266,16 @@ func (s *Server) handleConnectPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, o.path(connectEndpoint)+"?"+f.Query, http.StatusSeeOther)
 }
 
-// deviceDecisionEvent is the device event of the user's decision, with the
-// scope the device asked for.
-func (s *Server) deviceDecisionEvent(o *liveOrg, uc store.Code, user, consent string) (policy.Event, error) {
+// evaluateDecision evaluates the device event of the user's decision (a
+// consent of allow or deny), with the scope the device asked for.
+func (s *Server) evaluateDecision(ctx context.Context, o *liveOrg, uc store.Code, user, consent string, now time.Time) (policy.Event, policy.EventResult, error) {
 	dev, err := fromStoreStep(uc.Authorize)
 	if err != nil {
-		return policy.Event{}, err
+		return policy.Event{}, policy.EventResult{}, err
 	}
-	ev := deviceEvent(o, uc.ClientID, user, consent, "", false)
-	ev.Scope = dev.ev.Scope
-	return ev, nil
+	ev := deviceEvent(o, uc.ClientID, user, consent, dev.ev.Scope)
+	res, err := s.evaluate(ctx, o, []step{{at: now, ev: ev}})
+	return ev, res, err
 }
 
 // deviceDecide records the user's decision (allow or deny, posted from the
@@ -428,43 +284,23 @@ func (s *Server) deviceDecisionEvent(o *liveOrg, uc store.Code, user, consent st
 // An allow the engine grants is an interactive grant; anything else, a
 // revoked one. A deny counts even when the engine needs no consent.
 func (s *Server) deviceDecide(w http.ResponseWriter, r *http.Request, o *liveOrg, uc store.Code, user, decision string) {
-	ctx := r.Context()
-	now := s.cfg.Now()
-	ev, err := s.deviceDecisionEvent(o, uc, user, decision)
+	ctx, now := r.Context(), s.cfg.Now()
+	ev, res, err := s.evaluateDecision(ctx, o, uc, user, decision, now)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	res, err := s.evaluate(ctx, o, []step{{at: now, ev: ev}})
-	if err != nil {
-		s.internal(w, r, err)
+	if _, err := s.st.ClaimCode(ctx, uc.Hash, now); errors.Is(err, store.ErrAlreadyUsed) || missing(err) {
+		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "this code was already used or has expired", "")
 		return
-	}
-	if _, err := s.st.ClaimCode(ctx, uc.Hash, now); err != nil {
-		if errors.Is(err, store.ErrAlreadyUsed) || errors.Is(err, store.ErrExpired) || errors.Is(err, store.ErrNotFound) {
-			errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "this code was already used or has expired", "")
-			return
-		}
+	} else if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	allowed := decision == "allow" && res.Outcome == policy.Granted
-	app := o.sc.AppByConsumerKey(uc.ClientID)
-	g := store.Grant{ID: deviceGrantID(uc.Nonce), ScenarioID: o.id, ClientID: uc.ClientID, Org: ev.Org, User: user, App: app.Name,
-		Scope: res.Issued.Scope, Interactive: allowed, Origin: toStoreStep(step{at: now, ev: ev}),
-		Status: store.GrantActive, CreatedAt: now}
-	if !allowed {
-		g.Status, g.RevokedAt, g.RevokedWhy = store.GrantRevoked, now, "the device authorization was denied"
-	}
-	if err := s.st.PutGrant(ctx, g); err != nil {
+	if err := s.recordDecision(ctx, o, uc, step{at: now, ev: ev}, res, allowed); err != nil {
 		s.internal(w, r, err)
 		return
-	}
-	if allowed {
-		if err := s.capApprovals(ctx, o, g, now); err != nil {
-			s.internal(w, r, err)
-			return
-		}
 	}
 	switch {
 	case decision == "deny":
@@ -476,6 +312,22 @@ func (s *Server) deviceDecide(w http.ResponseWriter, r *http.Request, o *liveOrg
 	}
 }
 
+// recordDecision stores the grant the poll reads: an allowed decision is
+// the user's approval (counted with their others); any other is revoked.
+func (s *Server) recordDecision(ctx context.Context, o *liveOrg, uc store.Code, decision step, res policy.EventResult, allowed bool) error {
+	now := decision.at
+	app := o.sc.AppByConsumerKey(uc.ClientID)
+	g := store.Grant{ID: deviceGrantID(uc.Nonce), ScenarioID: o.id, ClientID: uc.ClientID, Org: decision.ev.Org, User: decision.ev.User, App: app.Name,
+		Scope: res.Issued.Scope, Interactive: allowed, Origin: toStoreStep(decision), Status: store.GrantActive, CreatedAt: now}
+	if !allowed {
+		g.Status, g.RevokedAt, g.RevokedWhy = store.GrantRevoked, now, "the device authorization was denied"
+	}
+	if err := s.st.PutGrant(ctx, g); err != nil || !allowed {
+		return err
+	}
+	return s.capApprovals(ctx, o, g, now)
+}
+
 // displayUserCode is an entered code as devices show it: upper case, a
 // hyphen after the fourth character.
 func displayUserCode(code string) string {
@@ -484,42 +336,4 @@ func displayUserCode(code string) string {
 		return c[:4] + "-" + c[4:]
 	}
 	return c
-}
-
-// scopeLabels names scopes as Setup's "Selected OAuth Scopes" list does;
-// a scope it does not know is shown as is. Aliases share one line.
-func scopeLabels(scopes []string) []string {
-	var out []string
-	for _, sc := range scopes {
-		l, ok := scopeLabel[sc]
-		if !ok {
-			l = sc
-		}
-		if !slices.Contains(out, l) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
-var scopeLabel = map[string]string{
-	"api":                "Manage user data via APIs (api)",
-	"web":                "Manage user data via Web browsers (web)",
-	"full":               "Full access (full)",
-	"refresh_token":      "Perform requests at any time (refresh_token, offline_access)",
-	"offline_access":     "Perform requests at any time (refresh_token, offline_access)",
-	"openid":             "Access unique user identifiers (openid)",
-	"id":                 "Access the identity URL service (id, profile, email, address, phone)",
-	"profile":            "Access the identity URL service (id, profile, email, address, phone)",
-	"email":              "Access the identity URL service (id, profile, email, address, phone)",
-	"address":            "Access the identity URL service (id, profile, email, address, phone)",
-	"phone":              "Access the identity URL service (id, profile, email, address, phone)",
-	"chatter_api":        "Access Connect REST API resources (chatter_api)",
-	"custom_permissions": "Access custom permissions (custom_permissions)",
-	"visualforce":        "Access Visualforce applications (visualforce)",
-	"lightning":          "Access Lightning applications (lightning)",
-	"content":            "Access content resources (content)",
-	"wave_api":           "Access Analytics REST API resources (wave_api)",
-	"eclair_api":         "Access Analytics REST API Charts Geodata resources (eclair_api)",
-	"pardot_api":         "Access Pardot services (pardot_api)",
 }

@@ -7,11 +7,7 @@ import (
 )
 
 // handleDiscovery is the OpenID Provider / RFC 8414 metadata of a live org.
-func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	iss := o.issuer()
 	oauth := iss + "/services/oauth2/"
 	w.Header().Set("Cache-Control", "public, max-age=300")

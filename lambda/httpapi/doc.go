@@ -15,14 +15,17 @@ package httpapi
 // outside 43-128), the JWT assertion's RS256 signature with the app's
 // certificate (valid or badSignature), its aud (the live org's issuer
 // stands for the login host; none is "missing"), exp, nbf and iat as offsets
-// from now, and whether it was presented before (jwt.go), the login
+// from now, and whether it was presented before (jwt_replay.go), the login
 // password with the user's password (a user without one accepts
 // "password"), and for the username-password grant the password followed
 // by the user's security token.
 //
 // The live org is the org's My Domain: every event is evaluated with host
-// myDomain, so rules about login.salesforce.com do not apply. It has no
-// source address (fromIp), so login IP ranges are not applied. A user is
+// myDomain, so rules about login.salesforce.com do not apply. The caller's
+// address is the fromIp of the username-password grant and SOAP login()
+// only (profile login IP ranges, and the org's trusted IP ranges that spare
+// the security token); other requests name none, so login IP ranges do not
+// apply to them. A user is
 // found by username across the scenario's orgs; requests without a user
 // (client credentials, the checks before login) go to the first org where
 // the app is installed, else its owner org, else the first org.
@@ -60,7 +63,7 @@ package httpapi
 // cookie; a signed session cookie keeps the user logged in to that live org
 // for two hours. POSTs are answered with 303.
 //
-// Device flow (device.go): POST /services/oauth2/token with
+// Device flow (device.go, token_device.go): POST /services/oauth2/token with
 // response_type=device_code answers device_code, user_code,
 // verification_uri ({issuer}/setup/connect) and interval 5, once the
 // engine's device event passes the app's checks (else its denial, e.g.
@@ -84,5 +87,27 @@ package httpapi
 // token through an Apex handler (the strings are UNCONFIRMED); the live org
 // accepts only its own, unexpired access tokens as the subject (any other:
 // invalid_grant "invalid subject token").
+//
+// Password lockout: the store counts each user's wrong passwords in a row
+// (store.Lockout, Setup → Password Policies). The login page checks it
+// itself; the username-password grant and SOAP login() tell the engine
+// whether the user is locked out (Event.LockedOut) and let it answer, then
+// count the attempt as the engine read it (policy.PasswordChecked): a
+// request refused before its password (a wrong client secret, a blocked
+// flow) counts nothing. Frozen users and profile login hours are the
+// engine's to decide, from the scenario and the simulated clock.
+//
+// SAML bearer: grant_type=urn:ietf:params:oauth:grant-type:saml2-bearer with
+// a base64url (or base64) SAML 2.0 assertion is the engine's saml_bearer
+// event, decided like JWT bearer: the Issuer is the client_id and the
+// Subject's NameID the username. A simplification: the live org verifies no
+// XML signature. A correct XML-DSig check needs exclusive XML
+// canonicalization of the signed element, which encoding/xml cannot
+// reproduce, and a verifier that accepted a forged assertion would be worse
+// than none; so every assertion is told to the engine as badSignature, and
+// the answer is Salesforce's to an assertion whose signature does not
+// verify (invalid_grant "invalid assertion", after the engine's earlier
+// checks such as an unknown issuer). A granted SAML bearer request can be
+// explored in the playground.
 //
 // Not served: hybrid and headless flows, "Login As".

@@ -38,6 +38,10 @@ type Config struct {
 	AssignOrigin func(ctx context.Context, orgID string) (origin string, err error)
 	// SigningKey signs id tokens and is published at /id/keys. Required.
 	SigningKey *rsa.PrivateKey
+	// PreviousSigningKeys are public keys of earlier signing keys, still
+	// published at /id/keys after a rotation so id tokens signed before it
+	// verify until they expire.
+	PreviousSigningKeys []*rsa.PublicKey
 	// CookieKey authenticates the login and consent flow cookies (32 random
 	// bytes; generated when empty, which ends flows in progress on restart).
 	CookieKey []byte
@@ -144,7 +148,7 @@ func (s *Server) routes() {
 	m.HandleFunc("/o/{id}/", s.serveAlias)
 	m.HandleFunc("GET /.well-known/oauth-authorization-server/o/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		s.handleDiscovery(w, withRoute(r, s.aliasRoute(id)))
+		s.live(s.handleDiscovery)(w, withRoute(r, s.aliasRoute(id)))
 	})
 	if s.cfg.Site != nil {
 		m.HandleFunc("GET /s/{id}", s.serveIndex)
@@ -152,27 +156,27 @@ func (s *Server) routes() {
 	}
 
 	o := s.orgMux
-	o.HandleFunc("GET /{$}", s.handleOrgRoot)
-	o.HandleFunc("GET /services/oauth2/authorize", s.handleAuthorize)
-	o.HandleFunc("POST /services/oauth2/authorize", s.handleAuthorizePost)
-	o.HandleFunc("POST /services/oauth2/token", s.audited(policy.LoginTypeOAuth, s.handleToken)) // audit.go: Login History
-	o.HandleFunc("GET /setup/connect", s.handleConnect)
-	o.HandleFunc("POST /setup/connect", s.handleConnectPost)
-	o.HandleFunc("POST /services/oauth2/revoke", s.handleRevoke)
-	o.HandleFunc("GET /services/oauth2/revoke", s.handleRevoke)
-	o.HandleFunc("POST /services/oauth2/introspect", s.handleIntrospect)
-	o.HandleFunc("GET /services/oauth2/userinfo", s.handleUserinfo)
-	o.HandleFunc("POST /services/oauth2/userinfo", s.handleUserinfo)
-	o.HandleFunc("GET /.well-known/openid-configuration", s.handleDiscovery)
-	o.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleDiscovery)
-	o.HandleFunc("GET /id/keys", s.handleKeys)
-	o.HandleFunc("GET /id/{orgId}/{userId}", s.handleIdentity)
-	o.HandleFunc("POST /id/{orgId}/{userId}", s.handleIdentity)
-	o.HandleFunc("/services/data", s.handleData) // rest.go: the versions list and each version's resources
-	o.HandleFunc("/services/data/{rest...}", s.handleData)
+	o.HandleFunc("GET /{$}", s.live(s.handleOrgRoot))
+	o.HandleFunc("GET /services/oauth2/authorize", s.live(s.handleAuthorize))
+	o.HandleFunc("POST /services/oauth2/authorize", s.live(s.handleAuthorizePost))
+	o.HandleFunc("POST /services/oauth2/token", s.audited(policy.LoginTypeOAuth, s.live(s.handleToken))) // audit.go: Login History
+	o.HandleFunc("GET /setup/connect", s.live(s.handleConnect))
+	o.HandleFunc("POST /setup/connect", s.live(s.handleConnectPost))
+	o.HandleFunc("POST /services/oauth2/revoke", s.live(s.handleRevoke))
+	o.HandleFunc("GET /services/oauth2/revoke", s.live(s.handleRevoke))
+	o.HandleFunc("POST /services/oauth2/introspect", s.live(s.handleIntrospect))
+	o.HandleFunc("GET /services/oauth2/userinfo", s.live(s.handleUserinfo))
+	o.HandleFunc("POST /services/oauth2/userinfo", s.live(s.handleUserinfo))
+	o.HandleFunc("GET /.well-known/openid-configuration", s.live(s.handleDiscovery))
+	o.HandleFunc("GET /.well-known/oauth-authorization-server", s.live(s.handleDiscovery))
+	o.HandleFunc("GET /id/keys", s.live(s.handleKeys))
+	o.HandleFunc("GET /id/{orgId}/{userId}", s.live(s.handleIdentity))
+	o.HandleFunc("POST /id/{orgId}/{userId}", s.live(s.handleIdentity))
+	o.HandleFunc("/services/data", s.live(s.handleData)) // rest.go: the versions list and each version's resources
+	o.HandleFunc("/services/data/{rest...}", s.live(s.handleData))
 	o.HandleFunc("/services/oauth2/{rest...}", s.handleOAuthFallback)
-	o.HandleFunc("/services/Soap/{api}/{version}", s.handleSoap) // soap.go: login(), logout()
-	o.HandleFunc("/services/Soap/{api}/{version}/{instance}", s.handleSoap)
+	o.HandleFunc("/services/Soap/{api}/{version}", s.live(s.handleSoap)) // soap.go: login(), logout()
+	o.HandleFunc("/services/Soap/{api}/{version}/{instance}", s.live(s.handleSoap))
 	o.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		noStore(w)
 		writeJSON(w, http.StatusNotFound, oauthError{"not_found", "no such endpoint: " + r.Method + " " + r.URL.Path})

@@ -14,11 +14,7 @@ import (
 // locale settings every live org user shares).
 
 // handleUserinfo is the OIDC UserInfo endpoint.
-func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	a, ok := s.accessOr401(w, r, o)
 	if !ok {
 		return
@@ -44,11 +40,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 // comes in the Authorization header or, as Salesforce also takes it, in
 // an oauth_token parameter (query, or form body on POST); ?version=
 // replaces {version} in the URLs.
-func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	token := bearer(r)
 	if token == "" && r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

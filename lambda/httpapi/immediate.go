@@ -23,7 +23,7 @@ var immediatePages = template.Must(template.Must(pages.Clone()).Parse(`
 <p><code>error={{.Error}}</code></p>
 <p><code>error_description={{.Description}}</code></p>
 <p>Salesforce would redirect your browser to the app's callback:</p>
-<pre style="white-space:pre-wrap;word-break:break-all">{{.Location}}</pre>
+<pre>{{.Location}}</pre>
 {{if .Link}}<p><a href="{{.Link}}" rel="noreferrer">Continue to the app</a></p>
 {{else}}<p class="note">This callback's scheme can't be a link here; copy the address if you want to follow it.</p>{{end}}
 {{template "foot" .}}{{end}}

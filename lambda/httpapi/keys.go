@@ -73,17 +73,21 @@ func keyID(pub *rsa.PublicKey) string {
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// handleKeys is /id/keys: the JWKS that verifies id tokens.
-func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.org(w, r); !ok {
-		return
+// handleKeys is /id/keys: the JWKS that verifies id tokens, the current
+// key first, then the previous ones (Config.PreviousSigningKeys).
+func (s *Server) handleKeys(w http.ResponseWriter, r *http.Request, _ *liveOrg) {
+	jwk := func(pub *rsa.PublicKey) map[string]string {
+		return map[string]string{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": keyID(pub),
+			"n": b64(pub.N.Bytes()), "e": b64(big.NewInt(int64(pub.E)).Bytes())}
 	}
-	pub := &s.cfg.SigningKey.PublicKey
+	keys := []map[string]string{jwk(&s.cfg.SigningKey.PublicKey)}
+	for _, pub := range s.cfg.PreviousSigningKeys {
+		if pub != nil && !pub.Equal(&s.cfg.SigningKey.PublicKey) {
+			keys = append(keys, jwk(pub))
+		}
+	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "use": "sig", "alg": "RS256", "kid": s.keyID,
-		"n": b64(pub.N.Bytes()), "e": b64(big.NewInt(int64(pub.E)).Bytes()),
-	}}})
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
 // signJWT signs claims as a compact RS256 JWS.

@@ -133,6 +133,16 @@ func (s *Server) org(w http.ResponseWriter, r *http.Request) (*liveOrg, bool) {
 	return nil, false
 }
 
+// live serves h with the request's live org; a request for an unknown,
+// expired or stale one is answered here (404, 410) and never reaches h.
+func (s *Server) live(h func(w http.ResponseWriter, r *http.Request, o *liveOrg)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if o, ok := s.org(w, r); ok {
+			h(w, r, o)
+		}
+	}
+}
+
 // staleShareError: a stored share that no longer decodes.
 type staleShareError struct{ err error }
 
@@ -201,26 +211,6 @@ func (s *Server) evaluate(ctx context.Context, o *liveOrg, steps []step) (policy
 	res := policy.EvaluateLive(o.sc, approvals, ls)
 	auditOf(ctx).observe(o, steps, res[len(res)-1]) // audit.go: Login History
 	return res[len(res)-1], nil
-}
-
-// failedRule is the rule that denied a result, or "".
-func failedRule(res policy.EventResult) string {
-	for _, t := range res.Trace {
-		if t.Outcome == policy.StepFail {
-			return t.Rule
-		}
-	}
-	return ""
-}
-
-// hasStep says whether the trace has this rule with this outcome.
-func hasStep(res policy.EventResult, rule, outcome string) bool {
-	for _, t := range res.Trace {
-		if t.Rule == rule && t.Outcome == outcome {
-			return true
-		}
-	}
-	return false
 }
 
 // lifetime is how long the engine says an issued access token lives.

@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"math"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/policy"
@@ -72,9 +74,43 @@ func (s *Server) checkLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, 
 	return nil, true
 }
 
+// lockout reads a scenario user's failed-login record and tells the
+// engine's event whether the user is locked out now (Event.LockedOut):
+// the engine answers, as for the login page's own check above.
+func (s *Server) lockout(ctx context.Context, o *liveOrg, u *policy.User, ev *policy.Event, now time.Time) (store.Lockout, error) {
+	if u == nil {
+		return store.Lockout{}, nil
+	}
+	l, err := s.st.GetLockout(ctx, o.id, ev.User)
+	if errors.Is(err, store.ErrNotFound) {
+		err = nil
+	}
+	ev.LockedOut = l.Locked(now)
+	return l, err
+}
+
+// countAttempt records one password attempt of the token endpoint or SOAP
+// login() as the engine read it (policy.PasswordChecked): a wrong password
+// counts towards the lockout, a right one clears the count, and one the
+// engine did not reach (a locked-out user, an earlier refusal) counts for
+// nothing.
+func (s *Server) countAttempt(ctx context.Context, o *liveOrg, org *policy.Org, username string, l store.Lockout, res policy.EventResult, now time.Time) error {
+	switch policy.PasswordChecked(res) {
+	case "wrong":
+		maxAttempts, period := org.Lockout()
+		_, err := s.st.AddLoginFailure(ctx, o.id, username, now, maxAttempts, period)
+		return err
+	case "correct":
+		if l.Failures > 0 {
+			return s.st.ClearLoginFailures(ctx, o.id, username, now)
+		}
+	}
+	return nil
+}
+
 // passwordStates compares the password field with the user's password and
 // security token, in constant time, as the engine's correct, wrong or
-// missing (the username-password flow's reading, token.go).
+// missing (the username-password flow's reading, token_password.go).
 func passwordStates(u *policy.User, given string) (pw, tok string) {
 	pw, tok = "wrong", "correct"
 	if u == nil {

@@ -277,13 +277,19 @@ func inexpressible(sc *policy.Scenario, ev policy.Event, w policy.EventResult) s
 		return "admin actions have no HTTP form"
 	case "outboundMessage", "visualforceSession":
 		return ev.Do + " has no HTTP form on the live org"
-	case "soapLogin":
-		if hasLoginIPRanges(sc, ev.User) {
-			return "login() from 127.0.0.1 meets the profile's login IP ranges, which the event's fromIp decides"
+	case "soapLogin", "token":
+		if (ev.Do == "soapLogin" || ev.Grant == "password") && hasLoginIPRanges(sc, ev.User) {
+			return "a password login from 127.0.0.1 meets the profile's login IP ranges, which the event's fromIp decides"
+		}
+		if ev.LockedOut {
+			return "lockedOut stands for wrong passwords before the timeline, which the live org's store has not seen"
 		}
 		if _, u := sc.FindUser(ev.User); u != nil && u.SecurityToken == "" && ev.SecurityToken == "missing" {
 			return "a missing security token of a user without one has no HTTP form"
 		}
+	}
+	if ev.Grant == "saml_bearer" && ev.Assertion != "badSignature" {
+		return "the live org verifies no XML signature, so it answers every SAML bearer assertion as one whose signature does not verify"
 	}
 	if ev.Do == "token" && ev.Grant == "token_exchange" {
 		return "token exchange needs a subject access token of the event's user, which the parity harness does not mint"
@@ -304,7 +310,7 @@ func inexpressible(sc *policy.Scenario, ev policy.Event, w policy.EventResult) s
 	}
 	if ev.FromIP != "" {
 		for _, st := range w.Trace {
-			if (st.Rule == "user.loginIpRanges" && st.Outcome != policy.StepSkip) || (st.Rule == "user.credentials" && strings.Contains(st.Because, "login IP ranges")) {
+			if (st.Rule == "user.loginIpRanges" && st.Outcome != policy.StepSkip) || (st.Rule == "user.credentials" && strings.Contains(st.Because, "IP ranges")) {
 				return "the source address (fromIp) has no HTTP form on loopback"
 			}
 		}

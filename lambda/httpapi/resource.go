@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -78,7 +77,7 @@ func (s *Server) sessionOr401(w http.ResponseWriter, r *http.Request, o *liveOrg
 	if err == nil {
 		return a, true
 	}
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrRevoked) || errors.Is(err, store.ErrExpired) {
+	if missing(err) {
 		invalidSession(w)
 		return a, false
 	}

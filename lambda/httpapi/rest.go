@@ -32,11 +32,7 @@ func notFound(w http.ResponseWriter) {
 var versionSegment = regexp.MustCompile(`^v([1-9][0-9]{0,3})\.0$`)
 
 // handleData serves /services/data and everything under it.
-func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleData(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		restError(w, http.StatusMethodNotAllowed, policy.LiveRESTErrMethod, fmt.Sprintf(policy.LiveRESTDescMethodFormat, r.Method, "GET,HEAD"))
@@ -63,8 +59,15 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	case policy.APIVersionRetired:
-		restError(w, http.StatusGone, policy.LiveRESTErrGone, policy.LiveRESTDescGone)
-		return
+		if version < policy.FirstAPIVersion {
+			restError(w, http.StatusGone, policy.LiveRESTErrGone, policy.LiveRESTDescGone)
+			return
+		}
+		// caplab's contract serves every version from v20.0, so old clients
+		// can be tried; a real org has retired these and answers 410 GONE,
+		// which the Warning header says (Salesforce warns the same way
+		// about deprecated versions).
+		w.Header().Set("Warning", `299 - "API version `+policy.FormatAPIVersion(version)+` is retired on Salesforce (Help 000354473): a real org answers 410 GONE"`)
 	}
 	v, ok := s.restViewer(w, r, o)
 	if !ok {
@@ -93,7 +96,7 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 // with its release name and root.
 func (s *Server) versions(w http.ResponseWriter, o *liveOrg, t time.Time) {
 	var out []map[string]string
-	for v := policy.OldestAPIVersion(t); v <= policy.CurrentAPIVersion(t); v++ {
+	for v := policy.FirstAPIVersion; v <= policy.CurrentAPIVersion(t); v++ {
 		out = append(out, map[string]string{"label": policy.APIReleaseLabel(v), "url": o.path("/services/data/v" + policy.FormatAPIVersion(v)),
 			"version": policy.FormatAPIVersion(v)})
 	}

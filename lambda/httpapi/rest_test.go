@@ -78,9 +78,9 @@ func TestRESTVersions(t *testing.T) {
 		first, last         version
 		retired, unreleased string
 	}{
-		{"2026-03-01T09:00:00Z", version{"Summer '14", "/services/data/v31.0", "31.0"}, version{"Spring '26", "/services/data/v66.0", "66.0"}, "30.0", "67.0"},
-		{"2021-01-01T09:00:00Z", version{"Winter '11", "/services/data/v20.0", "20.0"}, version{"Winter '21", "/services/data/v50.0", "50.0"}, "19.0", "51.0"},
-		{"2026-12-02T09:00:00Z", version{"Summer '14", "/services/data/v31.0", "31.0"}, version{"Winter '27", "/services/data/v68.0", "68.0"}, "20.0", "69.0"},
+		{"2026-03-01T09:00:00Z", version{"Winter '11", "/services/data/v20.0", "20.0"}, version{"Spring '26", "/services/data/v66.0", "66.0"}, "30.0", "67.0"},
+		{"2021-01-01T09:00:00Z", version{"Winter '11", "/services/data/v20.0", "20.0"}, version{"Winter '21", "/services/data/v50.0", "50.0"}, "", "51.0"},
+		{"2026-12-02T09:00:00Z", version{"Winter '11", "/services/data/v20.0", "20.0"}, version{"Winter '27", "/services/data/v68.0", "68.0"}, "20.0", "69.0"},
 	} {
 		t.Run(tc.now, func(t *testing.T) {
 			e := newEnv(t, envOpt{scenario: restScenario(t, func(m map[string]any) { m["now"] = tc.now })})
@@ -96,8 +96,22 @@ func TestRESTVersions(t *testing.T) {
 			}
 			tok := passwordToken(t, e, username, password)
 			var errs []restErr
-			if st := getJSON(t, e.data("/v"+tc.retired+"/"), tok, &errs); st != http.StatusGone || errs[0].ErrorCode != "GONE" {
-				t.Errorf("retired v%s: %d %v; want 410 GONE", tc.retired, st, errs)
+			// Every version from v20.0 answers (caplab's contract); one
+			// Salesforce has retired says so in a Warning header.
+			if tc.retired != "" {
+				req, _ := http.NewRequest("GET", e.data("/v"+tc.retired+"/limits"), nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Warning"), "retired on Salesforce") {
+					t.Errorf("v%s (retired on Salesforce): %d Warning %q; want 200 with a Warning", tc.retired, resp.StatusCode, resp.Header.Get("Warning"))
+				}
+			}
+			if st := getJSON(t, e.data("/v19.0/"), tok, &errs); st != http.StatusGone || errs[0].ErrorCode != "GONE" {
+				t.Errorf("v19.0: %d %v; want 410 GONE (before caplab's v20.0, retired on Salesforce since Summer '22)", st, errs)
 			}
 			for _, v := range []string{tc.unreleased, "62.1", "x"} {
 				if st := getJSON(t, e.data("/v"+v+"/limits"), tok, &errs); st != 404 || errs[0] != (restErr{"The requested resource does not exist", "NOT_FOUND"}) {

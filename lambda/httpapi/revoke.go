@@ -18,51 +18,15 @@ import (
 // too (Salesforce keeps it for old clients): the one GET that changes
 // state, harmless since the token in it is itself the only credential that
 // could revoke it.
-func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request, o *liveOrg) {
+	noStore(w)
+	token, ok := revokedToken(w, r, o)
 	if !ok {
 		return
 	}
-	noStore(w)
-	fail := func(status int, code, desc string) { revokeError(w, o, status, code, desc) }
-	var token string
-	if r.Method == http.MethodGet {
-		if o.rfc() {
-			w.Header().Set("Allow", "POST")
-			writeOAuthError(w, http.StatusMethodNotAllowed, policy.LiveErrInvalidRequest, "use POST (RFC 7009 §2.1)")
-			return
-		}
-		token = r.URL.Query().Get("token")
-	} else {
-		if !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded") {
-			fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "Content-Type must be application/x-www-form-urlencoded")
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
-		if err := r.ParseForm(); err != nil {
-			fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "malformed form body")
-			return
-		}
-		token = r.PostForm.Get("token")
-	}
-	if token == "" {
-		fail(http.StatusBadRequest, policy.LiveErrInvalidRequest, "missing token parameter")
+	c, ok := s.revokingClient(w, r, o)
+	if !ok {
 		return
-	}
-	var c client
-	if o.rfc() {
-		// RFC 7009 §2.1: the client authenticates (a confidential one with
-		// its secret) and may revoke only tokens issued to it.
-		var bad string
-		if c, bad = clientCreds(r); bad != "" {
-			s.clientError(w, o, http.StatusBadRequest, policy.LiveErrInvalidClient, bad)
-			return
-		}
-		app := o.sc.AppByConsumerKey(c.id)
-		if app == nil || (c.hasSecret && secretState(app, c) != "correct") || (!c.hasSecret && !publicClient(app)) {
-			s.clientError(w, o, http.StatusBadRequest, policy.LiveErrInvalidClient, policy.LiveDescInvalidClientCreds)
-			return
-		}
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
@@ -86,9 +50,9 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
-	case err == nil, errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrExpired):
+	case err == nil || missing(err):
 		if !o.rfc() {
-			fail(http.StatusBadRequest, policy.LiveErrInvalidToken, policy.LiveDescInvalidToken)
+			revokeError(w, o, http.StatusBadRequest, policy.LiveErrInvalidToken, policy.LiveDescInvalidToken)
 			return
 		}
 	default:
@@ -96,6 +60,58 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// revokedToken reads the token parameter of a revocation (the form, or
+// the query of a GET in salesforce mode); ok false: the client has been
+// answered.
+func revokedToken(w http.ResponseWriter, r *http.Request, o *liveOrg) (token string, ok bool) {
+	fail := func(desc string) { revokeError(w, o, http.StatusBadRequest, policy.LiveErrInvalidRequest, desc) }
+	switch {
+	case r.Method == http.MethodGet && o.rfc():
+		w.Header().Set("Allow", "POST")
+		writeOAuthError(w, http.StatusMethodNotAllowed, policy.LiveErrInvalidRequest, "use POST (RFC 7009 §2.1)")
+		return "", false
+	case r.Method == http.MethodGet:
+		token = r.URL.Query().Get("token")
+	case !strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "application/x-www-form-urlencoded"):
+		fail("Content-Type must be application/x-www-form-urlencoded")
+		return "", false
+	default:
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			fail("malformed form body")
+			return "", false
+		}
+		token = r.PostForm.Get("token")
+	}
+	if token == "" {
+		fail("missing token parameter")
+		return "", false
+	}
+	return token, true
+}
+
+// revokingClient authenticates the client of a revocation in rfc mode (RFC
+// 7009 §2.1: a confidential one with its secret; it may revoke only tokens
+// issued to it). Salesforce mode asks for none. ok false: the client has
+// been answered.
+func (s *Server) revokingClient(w http.ResponseWriter, r *http.Request, o *liveOrg) (client, bool) {
+	if !o.rfc() {
+		return client{}, true
+	}
+	c, bad := clientCreds(r)
+	if bad == "" {
+		app := o.sc.AppByConsumerKey(c.id)
+		if app == nil || (c.hasSecret && secretState(app, c) != "correct") || (!c.hasSecret && !publicClient(app)) {
+			bad = policy.LiveDescInvalidClientCreds
+		}
+	}
+	if bad != "" {
+		s.clientError(w, o, http.StatusBadRequest, policy.LiveErrInvalidClient, bad)
+		return c, false
+	}
+	return c, true
 }
 
 // revokeError answers a revocation error: form-encoded in salesforce mode
@@ -123,11 +139,7 @@ func publicClient(app *policy.App) bool {
 
 // handleIntrospect is RFC 7662 introspection: the client authenticates, and
 // sees its own tokens only.
-func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	noStore(w)
 	t, ok := s.parseTokenRequest(w, r, o)
 	if !ok {
@@ -146,7 +158,7 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	}
 	tok, err := s.st.GetToken(r.Context(), hashToken(token), t.now)
 	if err != nil || tok.ScenarioID != o.id || tok.ClientID != t.c.id {
-		if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrRevoked) && !errors.Is(err, store.ErrExpired) {
+		if err != nil && !missing(err) {
 			s.internal(w, r, err)
 			return
 		}

@@ -41,11 +41,7 @@ const (
 
 // handleSoap is /services/Soap/{api}/{version}[/{instance}]: POST a SOAP 1.1
 // envelope whose Body is login or logout.
-func (s *Server) handleSoap(w http.ResponseWriter, r *http.Request) {
-	o, ok := s.org(w, r)
-	if !ok {
-		return
-	}
+func (s *Server) handleSoap(w http.ResponseWriter, r *http.Request, o *liveOrg) {
 	noStore(w)
 	api, ok := soapAPIs[r.PathValue("api")]
 	if !ok || !s.soapInstance(o, r.PathValue("instance")) {
@@ -93,8 +89,9 @@ func (s *Server) soapInstance(o *liveOrg, instance string) bool {
 
 // soapLogin is login(): the engine decides on the password states (the
 // password field is the password followed by the security token, compared
-// in constant time), the caller's address and the endpoint's version; the
-// live org adds the user's lockout, counted as at the login form.
+// in constant time), the caller's address, the endpoint's version and
+// whether the user is locked out; the attempt then counts towards the
+// lockout as the engine read it (login.go).
 func (s *Server) soapLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, api soapAPI, version string, op soapOperation) {
 	ctx := r.Context()
 	now := s.cfg.Now()
@@ -110,42 +107,26 @@ func (s *Server) soapLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, a
 	pwState, tokState := passwordStates(u, op.Password)
 	ev := policy.Event{Do: "soapLogin", Org: orgFor(o, username, ""), User: username, Password: pwState, SecurityToken: tokState,
 		FromIP: sourceIP(r), APIVersion: version}
-	var lock store.Lockout
-	if u != nil {
-		var err error
-		if lock, err = s.st.GetLockout(ctx, o.id, username); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.soapInternal(w, r, api, err)
-			return
-		}
+	lock, err := s.lockout(ctx, o, u, &ev, now) // login.go
+	var res policy.EventResult
+	if err == nil {
+		res, err = s.evaluate(ctx, o, []step{{at: now, ev: ev}})
 	}
-	res, err := s.evaluate(ctx, o, []step{{at: now, ev: ev}})
+	if err == nil && u != nil {
+		err = s.countAttempt(ctx, o, org, username, lock, res, now)
+	}
 	if err != nil {
 		s.soapInternal(w, r, api, err)
 		return
 	}
-	// Salesforce checks the password (and a lockout) only once the request
-	// reaches its user: a version or org refusal comes first.
-	checked := hasStep(res, "user.credentials", policy.StepPass) || hasStep(res, "user.credentials", policy.StepFail)
-	switch {
-	case u == nil || !checked:
-	case lock.Locked(now):
-		// A locked-out user gets the answer of a wrong password, whose
-		// words already say "or user locked out".
-		writeSoapFault(w, api, sfFault(policy.LiveErrInvalidLogin, policy.LiveDescInvalidLogin))
-		return
-	case pwState != "correct":
-		maxAttempts, period := org.Lockout()
-		if _, err := s.st.AddLoginFailure(ctx, o.id, username, now, maxAttempts, period); err != nil {
-			s.soapInternal(w, r, api, err)
-			return
-		}
-	case lock.Failures > 0:
-		if err := s.st.ClearLoginFailures(ctx, o.id, username, now); err != nil {
-			s.soapInternal(w, r, api, err)
-			return
-		}
+	// Login History: every attempt of a scenario user, as SOAP (Partner or
+	// Enterprise) with the version the client called.
+	apiType := map[string]string{"u": "SOAP Partner", "c": "SOAP Enterprise"}[r.PathValue("api")]
+	audit := func(status string) {
+		s.recordLoginEvent(r, o, store.LoginEvent{User: username, LoginType: policy.LoginTypeSOAP, Status: status, APIType: apiType, APIVersion: version})
 	}
 	if res.Outcome != policy.Granted {
+		audit(policy.LoginHistoryStatus(res))
 		status := res.HTTPStatus
 		if status < 400 {
 			status = http.StatusInternalServerError
@@ -158,6 +139,7 @@ func (s *Server) soapLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, a
 		s.soapInternal(w, r, api, err)
 		return
 	}
+	audit(policy.LoginStatusSuccess)
 	writeSoap(w, http.StatusOK, api.ns, loginResponse(o, s.identityOf(o, ev.Org, username), r.PathValue("api"), version, sessionID, life))
 }
 
@@ -210,7 +192,7 @@ func (s *Server) soapLogout(w http.ResponseWriter, r *http.Request, o *liveOrg, 
 	}
 	tok, err := s.st.GetToken(ctx, hashToken(sessionID), s.cfg.Now())
 	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrExpired):
+	case missing(err):
 		illegal()
 		return
 	case err != nil:

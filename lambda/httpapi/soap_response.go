@@ -101,6 +101,11 @@ func loginResponse(o *liveOrg, id identity, api, version, sessionID string, life
 		email = id.username
 	}
 	fullName, _, _ := strings.Cut(id.username, "@")
+	profileID := policy.GenerateID("00e", orgName+"/profile/"+profile)
+	if id.user != nil && id.org != nil {
+		// The same names and ids as the REST API's User and Profile records.
+		fullName, profileID = id.user.FullName(), id.org.ProfileID(id.user.ProfileName())
+	}
 	var b strings.Builder
 	b.WriteString("<loginResponse><result>")
 	element(&b, "metadataServerUrl", o.issuer()+"/services/Soap/m/"+version+"/"+org15)
@@ -120,7 +125,7 @@ func loginResponse(o *liveOrg, id identity, api, version, sessionID string, life
 		{"organizationId", id18(id.orgID)},
 		{"organizationMultiCurrency", "false"},
 		{"organizationName", orgName},
-		{"profileId", policy.GenerateID("00e", orgName+"/profile/"+profile)},
+		{"profileId", profileID},
 	} {
 		element(&b, kv[0], kv[1])
 	}

@@ -7,7 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
+
+	"github.com/caplab/caplab/lambda/store"
 )
 
 // randomBytes reads n bytes from the system CSPRNG.
@@ -41,6 +44,13 @@ func equalSecret(a, b string) bool {
 func s256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// missing says whether a store error only means that the record is not
+// there to use (not found, expired, revoked): the client's problem, never
+// a 500.
+func missing(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrExpired) || errors.Is(err, store.ErrRevoked)
 }
 
 // noStore marks a response uncacheable (token, introspection, error and

@@ -13,6 +13,30 @@ const (
 	maxVerifierLen = 128
 )
 
+// codeVerifier tells the engine the state of the request's code_verifier
+// for a code issued with this challenge ("" for none). It returns false
+// when it answered the client: a verifier for a code issued without a
+// challenge in rfc mode (a downgrade, RFC 9700 §4.8.2), or a malformed one
+// (checkVerifierShape).
+func codeVerifier(t *tokenRequest, challenge string, ev *policy.Event) bool {
+	verifier := t.get("code_verifier")
+	switch {
+	case challenge == "" && verifier != "" && t.o.rfc():
+		invalidGrant(t.w, "code_verifier sent but the authorization request had no code_challenge")
+		return false
+	case challenge == "" && verifier != "":
+		ev.CodeVerifier = "correct" // ignored by Salesforce
+	case challenge == "":
+	case verifier == "":
+		ev.CodeVerifier = "missing"
+	case equalSecret(s256(verifier), challenge):
+		ev.CodeVerifier = "correct"
+	default:
+		ev.CodeVerifier = "wrong"
+	}
+	return challenge == "" || verifier == "" || checkVerifierShape(t, ev, verifier)
+}
+
 // checkVerifierShape judges the form of a code_verifier sent for a code
 // issued with a challenge. rfc mode refuses a malformed one (the client has
 // been answered when it returns false); Salesforce mode tells the engine a

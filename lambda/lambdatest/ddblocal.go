@@ -1,7 +1,10 @@
 // Package lambdatest holds test harnesses for the deployed (Lambda +
-// DynamoDB) build: Amazon DynamoDB Local started and stopped by the test
-// itself, a fake Lambda runtime API, and API Gateway HTTP API v2 fixtures.
-// Nothing here reaches an address outside 127.0.0.1.
+// DynamoDB) build: Amazon DynamoDB Local and moto started and stopped by
+// the test itself, the function bootstraps built once per test binary
+// and run under a fake Lambda runtime API, an API Gateway HTTP API
+// (payload 2.0) emulator that routes by a SAM template's events, fakes of
+// SSM and Secrets Manager, and the template reader they share. Nothing
+// here reaches an address outside 127.0.0.1.
 package lambdatest
 
 import (

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/caplab/caplab/lambda/relay"
+	"github.com/caplab/caplab/lambda/store/memstore"
 )
 
 const initechJSON = `{
@@ -114,7 +115,7 @@ func TestAdminAPI(t *testing.T) {
 }
 
 func TestAdminDisabled(t *testing.T) {
-	h := relay.New(relay.Config{CallbackURL: testCallback}, relay.NewMemoryStore())
+	h := relay.New(relay.Config{CallbackURL: testCallback}, memstore.NewRelay())
 	f := &fixture{t: t, h: h}
 	for _, key := range []string{"", " "} {
 		w := f.do("PUT", "/relay/admin/tenants/acme", initechJSON, "Authorization", "Bearer"+key, "Content-Type", "application/json")

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/relay/relaytest"
+	"github.com/caplab/caplab/lambda/store/memstore"
 )
 
 // BenchmarkCallbackLoopback: callback latency through a real loopback
@@ -16,7 +16,7 @@ import (
 //
 // for 2000 sequential callbacks; p50 and p99 are reported as metrics.
 func BenchmarkCallbackLoopback(b *testing.B) {
-	lat, err := relaytest.CallbackLatency(context.Background(), relay.NewMemoryStore(), b.N)
+	lat, err := relaytest.CallbackLatency(context.Background(), memstore.NewRelay(), b.N)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestCallbackLatency(t *testing.T) {
 	if testing.Short() {
 		n = 200
 	}
-	lat, err := relaytest.CallbackLatency(context.Background(), relay.NewMemoryStore(), n)
+	lat, err := relaytest.CallbackLatency(context.Background(), memstore.NewRelay(), n)
 	if err != nil {
 		t.Fatal(err)
 	}

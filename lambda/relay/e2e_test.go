@@ -248,7 +248,7 @@ func newLiveRig(t *testing.T) *liveRig {
 		AdminKey:    testAdminKey,
 		CallbackURL: rig.callback,
 		Logger:      slog.New(slog.NewJSONHandler(rig.logs, nil)),
-	}, relay.NewMemoryStore()))
+	}, memstore.NewRelay()))
 	mux.Handle("/", httpapi.New(httpapi.Config{BaseURL: rig.base, SigningKey: key}, memstore.New()))
 	ts.Config.Handler = mux
 	ts.Start()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/caplab/caplab/lambda/relay"
+	"github.com/caplab/caplab/lambda/store/memstore"
 )
 
 const (
@@ -105,7 +106,7 @@ var (
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, st: &countingStore{Store: relay.NewMemoryStore()}, clock: &clock{now: t0}, logs: &lockedBuffer{}}
+	f := &fixture{t: t, st: &countingStore{Store: memstore.NewRelay()}, clock: &clock{now: t0}, logs: &lockedBuffer{}}
 	for _, tn := range []relay.Tenant{acme, globex} {
 		n, err := tn.Normalize()
 		if err != nil {

@@ -1,8 +1,10 @@
 // Package store holds the live org's state: shared scenarios (each with its
 // own live org), authorization codes, grants (token families), tokens and
 // failed-login counters. Store is a small interface with
-// an in-memory twin (memstore), an embedded one (boltstore) and, later, a
-// DynamoDB one; storetest.Run is the contract every implementation passes.
+// an in-memory twin (memstore), an embedded one (boltstore) and a DynamoDB
+// one (dynamostore); storetest.Run is the contract every implementation
+// passes. Each of the three packages also implements the relay's store
+// (relay.Store, contract relaytest.Run) over the same backend.
 //
 // Rules every implementation keeps:
 //   - Codes and tokens are keyed by the hex SHA-256 of their value; the

@@ -1,6 +1,7 @@
 // Sequence diagram of one event: lanes Browser, Client app, Salesforce (the
-// login host) and, when the callback goes through one, the Relay; each arrow
-// carries the request or the response. Drawn as SVG by the page.
+// login host) and, when the callback goes through one, the Relay, each only
+// when an arrow uses it; each arrow carries the request or the response,
+// its labels wrapped rather than cut. Drawn as SVG by the page.
 
 const NS = 'http://www.w3.org/2000/svg';
 
@@ -65,7 +66,9 @@ export function messages(scenario, ev, res) {
   const relay = viaRelay || scenarioUsesRelay(scenario);
   const status = res.httpStatus ? `${res.httpStatus} ` : '';
   const resp = res.response || {};
-  const body = resp.body || (res.outcome === 'granted' ? 'OK' : [res.error, res.errorDescription].filter(Boolean).join(': '));
+  // A denial's arrow names its error code; the answer card above gives the
+  // description, once.
+  const body = res.outcome === 'denied' ? `error ${res.error}` : resp.body || 'OK';
   const m = [];
   switch (ev.do) {
     case 'authorize': {
@@ -139,13 +142,57 @@ export function messages(scenario, ev, res) {
   return { messages: m, relay, host: loginHost(scenario, ev), appName };
 }
 
-export function sequenceSVG(scenario, ev, res) {
-  const { messages: msgs, relay, host, appName } = messages(scenario, ev, res);
-  const lanes = relay ? ['Browser', 'Relay', 'Client app', 'Salesforce'] : ['Browser', 'Client app', 'Salesforce'];
+// LANES are the diagram's columns, left to right; a diagram draws only
+// those its arrows use (a JWT bearer request never involves a browser).
+const LANES = ['Browser', 'Relay', 'Client app', 'Salesforce'];
+const TITLE_CHAR_W = 7.2, DETAIL_CHAR_W = 6.7, LINE_H = 14, MAX_DETAIL_LINES = 6;
+
+// wrap breaks text into lines of at most n characters, at spaces and URL
+// separators where it can; nothing is cut but past MAX_DETAIL_LINES.
+export function wrap(textIn, n, maxLines = MAX_DETAIL_LINES) {
+  const width = Math.max(12, n);
+  const tokens = String(textIn).split(/(?<=[\s&?,;])/);
+  const lines = [];
+  let cur = '';
+  for (let tok of tokens) {
+    while (tok.length > width) {
+      if (cur) { lines.push(cur.trimEnd()); cur = ''; }
+      lines.push(tok.slice(0, width));
+      tok = tok.slice(width);
+    }
+    if ((cur + tok).trimEnd().length > width && cur) { lines.push(cur.trimEnd()); cur = ''; }
+    cur += tok;
+  }
+  if (cur.trim()) lines.push(cur.trimEnd());
+  if (lines.length > maxLines) return [...lines.slice(0, maxLines - 1), clip(lines.slice(maxLines - 1).join(''), width)];
+  return lines;
+}
+
+function textLines(x, y, lines, cls, anchor) {
+  const t = el('text', { x, y, class: cls, 'text-anchor': anchor });
+  lines.forEach((line, i) => t.append(el('tspan', { x, dy: i ? LINE_H : 0 }, line)));
+  return t;
+}
+
+// width is the drawing's width in CSS pixels: the space it gets, so that
+// on a phone the labels wrap instead of shrinking.
+export function sequenceSVG(scenario, ev, res, width = 720) {
+  const { messages: msgs, host, appName } = messages(scenario, ev, res);
+  const used = new Set(msgs.flatMap(([from, to]) => [from, to]));
+  const lanes = LANES.filter((l) => used.has(l));
   const sub = { Browser: 'user agent', 'Client app': appName, Salesforce: host, Relay: 'registered callback' };
-  const W = 720, laneW = W / lanes.length, top = 64, step = 58;
+  const W = Math.round(Math.min(720, Math.max(300, width))), laneW = W / Math.max(1, lanes.length), top = 56;
   const x = (lane) => laneW * lanes.indexOf(lane) + laneW / 2;
-  const H = top + msgs.length * step + 24;
+  // Each row is as tall as its wrapped labels.
+  const rows = msgs.map(([from, to, title, detail], i) => {
+    const self = from === to;
+    const mid = self ? 0 : (x(from) + x(to)) / 2;
+    const room = self ? W - x(from) - 56 : 2 * Math.min(mid, W - mid) - 8;
+    const titles = wrap(`${i + 1}. ${title}`, Math.floor(room / TITLE_CHAR_W), 3);
+    const details = detail ? wrap(detail, Math.floor(room / DETAIL_CHAR_W)) : [];
+    return { from, to, title, detail, self, mid, titles, details, h: 26 + LINE_H * (titles.length + details.length) };
+  });
+  const H = top + rows.reduce((n, r) => n + r.h, 0) + 16;
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', class: 'seq',
     'aria-label': `Sequence of event ${res.event + 1}: ` + msgs.map(([f, t, title]) => `${f} to ${t}: ${title}`).join('; ') });
   const defs = el('defs');
@@ -160,26 +207,27 @@ export function sequenceSVG(scenario, ev, res) {
     svg.append(el('text', { x: cx, y: 21, class: 'seq-lane-name' }, lane));
     svg.append(el('text', { x: cx, y: 36, class: 'seq-lane-sub' }, clip(sub[lane] || '', Math.floor(laneW / 7))));
   }
-  msgs.forEach(([from, to, title, detail], i) => {
-    const y = top + i * step + 30;
-    const g = el('g', { class: 'seq-msg' + (i === msgs.length - 1 && from === 'Salesforce' ? ` seq-${res.outcome}` : '') });
-    g.append(el('title', {}, `${i + 1}. ${from} → ${to}: ${title}${detail ? '\n' + detail : ''}`));
-    if (from === to) {
+  let y0 = top;
+  rows.forEach((row, i) => {
+    const { from, to, titles, details } = row;
+    const y = y0 + row.h - 14; // the arrow, under its labels
+    const labelTop = y0 + 14;
+    const g = el('g', { class: 'seq-msg' + (i === rows.length - 1 && from === 'Salesforce' ? ` seq-${res.outcome}` : '') });
+    g.append(el('title', {}, `${i + 1}. ${from} → ${to}: ${row.title}${row.detail ? '\n' + row.detail : ''}`));
+    if (row.self) {
       const cx = x(from);
       g.append(el('path', { d: `M${cx},${y - 14} h40 v16 h-38`, class: 'seq-arrow', 'marker-end': 'url(#arrow)' }));
-      g.append(el('text', { x: cx + 48, y: y - 8, class: 'seq-title', 'text-anchor': 'start' }, `${i + 1}. ${clip(title, 60)}`));
-      if (detail) g.append(el('text', { x: cx + 48, y: y + 8, class: 'seq-detail', 'text-anchor': 'start' }, clip(detail, 70)));
+      g.append(textLines(cx + 48, labelTop, titles, 'seq-title', 'start'));
+      if (details.length) g.append(textLines(cx + 48, labelTop + LINE_H * titles.length, details, 'seq-detail', 'start'));
     } else {
       const x1 = x(from), x2 = x(to);
       const dir = Math.sign(x2 - x1);
       g.append(el('line', { x1, y1: y, x2: x2 - dir * 2, y2: y, class: 'seq-arrow' + (from === 'Salesforce' || (from === 'Relay' && to === 'Browser') ? ' seq-return' : ''), 'marker-end': 'url(#arrow)' }));
-      // Labels are centred on the arrow and may run past its ends, as far
-      // as the drawing goes.
-      const mid = (x1 + x2) / 2, room = 2 * Math.min(mid, W - mid) - 8;
-      g.append(el('text', { x: mid, y: y - 20, class: 'seq-title' }, `${i + 1}. ${clip(title, Math.floor(room / 7.2))}`));
-      if (detail) g.append(el('text', { x: mid, y: y - 6, class: 'seq-detail' }, clip(detail, Math.floor(room / 6.7))));
+      g.append(textLines(row.mid, labelTop, titles, 'seq-title', 'middle'));
+      if (details.length) g.append(textLines(row.mid, labelTop + LINE_H * titles.length, details, 'seq-detail', 'middle'));
     }
     svg.append(g);
+    y0 += row.h;
   });
   return svg;
 }

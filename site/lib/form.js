@@ -1,31 +1,31 @@
 // The form editor: Salesforce Setup's labels and options over the scenario
 // object. Every control carries data-ptr, the JSON Pointer of the value it
-// edits, so lint errors and trace "setting" links find their field.
+// edits, so lint errors and trace "setting" links find their field; a
+// setting that is absent points at the button that adds it. The values of
+// every enumerated field come from the engine (info's enums); this file
+// only holds Setup's labels for them.
 
 import { h, newId } from './dom.js';
 import { formatPointer, parsePointer, getAt } from './jsonpatch.js';
 
-export const PERMITTED_USERS = [['allSelfAuthorize', 'All users may self-authorize'], ['adminApproved', 'Admin approved users are pre-authorized']];
-export const IP_RELAXATION = [['enforce', 'Enforce IP restrictions'], ['enforceRelaxRefresh', 'Enforce IP restrictions, but relax for refresh tokens'],
-  ['relaxForActivatedDevices', 'Relax IP restrictions for activated devices'], ['relax', 'Relax IP restrictions']];
-export const REFRESH_POLICY = [['validUntilRevoked', 'Refresh token is valid until revoked'], ['immediatelyExpire', 'Immediately expire refresh token'],
+// Setup's words for enumerated values; a value the engine adds shows as is.
+const VALUE_LABELS = {
+  permittedUsers: { allSelfAuthorize: 'All users may self-authorize', adminApproved: 'Admin approved users are pre-authorized' },
+  ipRelaxation: { enforce: 'Enforce IP restrictions', enforceRelaxRefresh: 'Enforce IP restrictions, but relax for refresh tokens',
+    relaxForActivatedDevices: 'Relax IP restrictions for activated devices', relax: 'Relax IP restrictions' },
+  highAssurance: { none: 'None', block: 'Block', raiseSessionLevel: 'Switch to high assurance' },
+  type: { production: 'Production', sandbox: 'Sandbox', developer: 'Developer Edition', scratch: 'Scratch org' },
+  distribution: { none: 'Not distributed (created in the org)', local: 'Local', managedPackage: 'Managed package', unmanagedPackage: 'Unmanaged package', packaged: 'Packaged' },
+  kind: { connectedApp: 'Connected App', externalClientApp: 'External Client App' },
+};
+// The refresh token policy is one string ("expireAfter:30d"), checked by a
+// custom rule rather than an enum: its kinds are listed here.
+const REFRESH_POLICY = [['validUntilRevoked', 'Refresh token is valid until revoked'], ['immediatelyExpire', 'Immediately expire refresh token'],
   ['expireIfNotUsedFor', 'Expire refresh token if not used for N'], ['expireAfter', 'Expire refresh token after N']];
-const HIGH_ASSURANCE = [['none', 'None'], ['block', 'Block'], ['raiseSessionLevel', 'Switch to high assurance']];
 const PERMISSION_LABELS = {
   apiEnabled: 'API Enabled', apiOnlyUser: 'API Only User', approveUninstalledConnectedApps: 'Approve Uninstalled Connected Apps',
   useAnyApiClient: 'Use Any API Client', useAnyApiAuth: 'Use Any API Auth', manageConnectedApps: 'Manage Connected Apps',
   customizeApplication: 'Customize Application', modifyAllData: 'Modify All Data', manageUsers: 'Manage Users',
-};
-const ORG_TYPES = [['production', 'Production'], ['sandbox', 'Sandbox'], ['developer', 'Developer Edition'], ['scratch', 'Scratch org']];
-const DISTRIBUTION = [['none', 'Not distributed (created in the org)'], ['local', 'Local'], ['managedPackage', 'Managed package'], ['unmanagedPackage', 'Unmanaged package'], ['packaged', 'Packaged']];
-const EVENT_KINDS = ['authorize', 'token', 'revoke', 'api', 'wait', 'admin', 'outboundMessage', 'visualforceSession', 'soapLogin'];
-const EVENT_ENUMS = {
-  do: EVENT_KINDS, flow: ['webServer', 'userAgent'],
-  grant: ['authorization_code', 'refresh_token', 'password', 'jwt_bearer', 'client_credentials', 'device', 'token_exchange'],
-  consent: ['allow', 'deny'], codeChallengeMethod: ['S256', 'plain'], assertion: ['valid', 'badSignature', 'expired'], token: ['access', 'refresh'],
-  action: ['installApp', 'uninstallApp', 'blockApp', 'unblockApp', 'setPolicy', 'assignPermissionSet', 'removePermissionSet', 'revokeApp',
-    'deactivateUser', 'activateUser', 'resetPassword', 'changePassword', 'patch'],
-  context: ['visualforce', 'lightning'],
 };
 const EVENT_BOOLS = new Set(['pkce', 'immediate', 'loginAs', 'includeSessionId']);
 const EVENT_FIELDS = {
@@ -77,8 +77,15 @@ export class FormEditor {
   constructor(root, { onChange, catalog }) {
     this.root = root;
     this.onChange = onChange; // (structural: bool) => void
-    this.catalog = catalog; // {scopes, permissions}
+    this.catalog = catalog; // {scopes, permissions, scopeLabels, enums}
     this.scenario = null;
+  }
+
+  // options are the engine's values for an enumerated field (a pointer
+  // pattern such as "/events/*/grant") with Setup's labels.
+  options(pattern) {
+    const key = pattern.slice(pattern.lastIndexOf('/') + 1);
+    return ((this.catalog.enums || {})[pattern] || []).map((v) => [v, VALUE_LABELS[key]?.[v] || v]);
   }
 
   // render rebuilds the form, keeping the focused field and the open sections.
@@ -239,12 +246,13 @@ export class FormEditor {
   }
 
   policies(base, title) {
-    return h('fieldset', { class: 'group' }, h('legend', {}, title),
-      this.select('Permitted Users', base + '/permittedUsers', PERMITTED_USERS, { defaultLabel: 'Default: All users may self-authorize' }),
-      this.select('IP Relaxation', base + '/ipRelaxation', IP_RELAXATION, { defaultLabel: 'Default: Enforce IP restrictions' }),
+    const p = '/apps/*/policies';
+    return h('fieldset', { class: 'group', dataset: { field: base } }, h('legend', {}, title),
+      this.select('Permitted Users', base + '/permittedUsers', this.options(p + '/permittedUsers'), { defaultLabel: 'Default: All users may self-authorize' }),
+      this.select('IP Relaxation', base + '/ipRelaxation', this.options(p + '/ipRelaxation'), { defaultLabel: 'Default: Enforce IP restrictions' }),
       this.refreshPolicy(base + '/refreshTokenPolicy'),
       this.text('Timeout Value', base + '/sessionTimeout', { placeholder: 'org default, e.g. 2h', hint: 'Session policy; durations like 15m, 2h, 1d' }),
-      this.select('High assurance session required', base + '/highAssurance', HIGH_ASSURANCE, { defaultLabel: 'Default: None' }));
+      this.select('High assurance session required', base + '/highAssurance', this.options(p + '/highAssurance'), { defaultLabel: 'Default: None' }));
   }
 
   section(key, title, body, { open = true, sub } = {}) {
@@ -257,8 +265,10 @@ export class FormEditor {
       ...body);
   }
 
-  addButton(label, fn) {
-    return h('button', { type: 'button', class: 'btn small', onclick: fn }, '+ ', label);
+  // addButton adds an item to the list at ptr: a trace step or a fix that
+  // names the absent list lands here.
+  addButton(label, fn, ptr) {
+    return h('button', { type: 'button', class: 'btn small add', dataset: ptr ? { ptr } : undefined, onclick: fn }, '+ ', label);
   }
 
   arrayPush(ptr, value) {
@@ -282,6 +292,9 @@ export class FormEditor {
     const users = (s.orgs || []).flatMap((o) => (o.users || []).map((u) => u.username)).filter(Boolean);
     const out = [];
     const userList = h('datalist', { id: 'usernames' }, users.map((u) => h('option', { value: u })));
+    if (!(s.apps || []).length && !(s.events || []).length) {
+      out.push(h('p', { class: 'form-hint' }, 'An empty scenario: add a connected app and an org’s users below, then a timeline event to see what Salesforce answers.'));
+    }
     out.push(this.section('scenario', 'Scenario: title, clock, lesson', [
       userList,
       this.text('Title', '/title'),
@@ -294,7 +307,7 @@ export class FormEditor {
         this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
         h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
           this.lines('Callback URL', b + '/oauth/callbackUrls', { hint: 'One URL per line', placeholder: 'https://app.example.com/oauth/callback' }),
-          this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes, { columns: true }),
+          this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes.map((sc) => [sc, (this.catalog.scopeLabels || {})[sc] || sc]), { columns: true }),
           this.tri('Require Secret for Web Server Flow', b + '/oauth/requireSecretForWebServerFlow', { defaultHint: 'Default: on' }),
           this.tri('Require Secret for Refresh Token Flow', b + '/oauth/requireSecretForRefreshTokenFlow', { defaultHint: 'Default: on' }),
           this.check('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/oauth/requirePkce'),
@@ -308,12 +321,21 @@ export class FormEditor {
           this.textarea('Use digital signatures (certificate)', b + '/oauth/certificate', { rows: 2, placeholder: '-----BEGIN CERTIFICATE-----' })),
         h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
           this.text('Connected App Name', b + '/name'),
-          this.select('Kind', b + '/kind', [['connectedApp', 'Connected App'], ['externalClientApp', 'External Client App']], { defaultLabel: 'Connected App (default)' }),
+          this.select('Kind', b + '/kind', this.options('/apps/*/kind'), { defaultLabel: 'Connected App (default)' }),
           this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
-          this.select('Distribution', b + '/distribution', DISTRIBUTION, { defaultLabel: 'Default: not distributed' }),
+          this.select('Distribution', b + '/distribution', this.options('/apps/*/distribution'), { defaultLabel: 'Default: not distributed' }),
           this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
+        h('div', { class: 'item-actions' }, h('button', { type: 'button', class: 'link small danger', onclick: () => this.arrayRemove('/apps', i) },
+          'Remove this app', h('span', { class: 'sr-only' }, ` (${app.name || i + 1})`))),
       ], { sub: app.kind === 'externalClientApp' ? 'External Client App' : 'defined in ' + (app.ownerOrg || '?') }));
     });
+    const firstOrg = (s.orgs || [])[0]?.name;
+    out.push(h('div', { class: 'inline add-row', dataset: { field: '/apps' } },
+      this.addButton('Add connected app', () => this.arrayPush('/apps', {
+        name: `Connected App ${(s.apps || []).length + 1}`, ...(firstOrg ? { ownerOrg: firstOrg } : {}),
+        oauth: { callbackUrls: ['https://app.example.com/oauth/callback'], scopes: ['api', 'refresh_token'] },
+      }), '/apps'),
+      this.addButton('Add org', () => this.arrayPush('/orgs', { name: `Org ${(s.orgs || []).length + 1}` }), '/orgs')));
     (s.orgs || []).forEach((org, i) => out.push(this.orgSection(org, i, apps)));
     out.push(this.eventsSection(s, apps, users));
     return out;
@@ -323,15 +345,17 @@ export class FormEditor {
     const b = formatPointer(['orgs', i]);
     const profiles = (org.profiles || []).map((p) => p.name).filter(Boolean);
     const permsets = (org.permissionSets || []).map((p) => p.name).filter(Boolean);
+    const groups = (org.permissionSetGroups || []).map((g) => g.name).filter(Boolean);
     const perms = this.catalog.permissions.map((p) => [p, PERMISSION_LABELS[p] || p]);
     return this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [
       h('fieldset', { class: 'group' }, h('legend', {}, 'Company Information'),
         this.text('Org name', b + '/name'),
-        this.select('Org type', b + '/type', ORG_TYPES, { defaultLabel: 'Default: production' }),
+        this.select('Org type', b + '/type', this.options('/orgs/*/type'), { defaultLabel: 'Default: production' }),
         this.text('My Domain', b + '/myDomain', { hint: 'acme → acme.my.salesforce.com' }),
         this.text('Created', b + '/createdAt', { type: 'date', hint: 'Drives release-dependent defaults' }),
-        this.text('Org ID (00D…)', b + '/id', { mono: true })),
-      h('fieldset', { class: 'group' }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
+        this.text('Org ID (00D…)', b + '/id', { mono: true }),
+        this.text('Default Time Zone (UTC offset)', b + '/timeZone', { mono: true, placeholder: '-08:00', hint: 'Login hours are read in it; omitted: UTC' })),
+      h('fieldset', { class: 'group', dataset: { field: b + '/settings' } }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
         this.tri('Allow OAuth Username-Password Flows', b + '/settings/allowUsernamePasswordFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Allow OAuth User-Agent Flows', b + '/settings/allowUserAgentFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/settings/requirePkce', { defaultHint: 'Default: off' }),
@@ -339,7 +363,14 @@ export class FormEditor {
         this.tri('Enable SOAP API login()', b + '/settings/soapApiLogin', { defaultHint: 'Default for creation date' }),
         this.tri('SOAP API login() requires Use Any API Auth', b + '/settings/soapLoginRequiresUseAnyApiAuth', { defaultHint: 'Default for creation date' }),
         this.text('Session Settings: Timeout Value', b + '/settings/sessionTimeout', { placeholder: '2h' })),
-      h('fieldset', { class: 'group' }, h('legend', {}, 'Connected Apps installed in this org'),
+      h('fieldset', { class: 'group', dataset: { field: b + '/settings/passwordPolicy' } }, h('legend', {}, 'Password Policies'),
+        this.select('Maximum invalid login attempts', b + '/settings/passwordPolicy/maxInvalidLoginAttempts',
+          this.options('/orgs/*/settings/passwordPolicy/maxInvalidLoginAttempts').map(([v]) => [v, v === 'noLimit' ? 'No limit' : v]), { defaultLabel: 'Default: 10' }),
+        this.select('Lockout effective period', b + '/settings/passwordPolicy/lockoutPeriod',
+          this.options('/orgs/*/settings/passwordPolicy/lockoutPeriod').map(([v]) => [v, v === 'forever' ? 'Forever (must be reset by admin)' : v.replace('m', ' minutes')]), { defaultLabel: 'Default: 15 minutes' })),
+      h('fieldset', { class: 'group', dataset: { field: b + '/settings/trustedIpRanges' } }, h('legend', {}, 'Network Access'),
+        this.ipRanges(b + '/settings/trustedIpRanges', (org.settings || {}).trustedIpRanges || [], 'Trusted IP Ranges')),
+      h('fieldset', { class: 'group', dataset: { field: b + '/installedApps' } }, h('legend', {}, 'Connected Apps installed in this org'),
         ...(org.installedApps || []).map((ia, k) => {
           const p = `${b}/installedApps/${k}`;
           return this.listItem(`Installed: ${ia.app || '?'}`, p, [
@@ -348,7 +379,8 @@ export class FormEditor {
             this.policies(p + '/policies', 'Edit Policies'),
           ], () => this.arrayRemove(b + '/installedApps', k));
         }),
-        this.addButton('Install a connected app', () => this.arrayPush(b + '/installedApps', { app: apps[0] || '' }))),
+        apps.length ? null : h('div', { class: 'hint' }, 'Add a connected app first (above the orgs).'),
+        this.addButton('Install a connected app', () => this.arrayPush(b + '/installedApps', { app: apps[0] || '' }), b + '/installedApps')),
       h('fieldset', { class: 'group' }, h('legend', {}, 'Profiles'),
         ...(org.profiles || []).map((p, k) => {
           const pp = `${b}/profiles/${k}`;
@@ -357,10 +389,11 @@ export class FormEditor {
             this.set('Administrative Permissions', pp + '/permissions', perms, { columns: true }),
             this.set('Connected App Access', pp + '/connectedApps', apps),
             this.ipRanges(pp + '/loginIpRanges', p.loginIpRanges || []),
+            this.loginHours(pp + '/loginHours'),
             this.text('Session Timeout', pp + '/sessionTimeout', { placeholder: 'org default' }),
           ], () => this.arrayRemove(b + '/profiles', k));
         }),
-        this.addButton('Add profile', () => this.arrayPush(b + '/profiles', { name: `Profile ${(org.profiles || []).length + 1}`, permissions: ['apiEnabled'] }))),
+        this.addButton('Add profile', () => this.arrayPush(b + '/profiles', { name: `Profile ${(org.profiles || []).length + 1}`, permissions: ['apiEnabled'] }), b + '/profiles')),
       h('fieldset', { class: 'group' }, h('legend', {}, 'Permission Sets'),
         ...(org.permissionSets || []).map((p, k) => {
           const pp = `${b}/permissionSets/${k}`;
@@ -370,7 +403,18 @@ export class FormEditor {
             this.set('Assigned Connected Apps', pp + '/connectedApps', apps),
           ], () => this.arrayRemove(b + '/permissionSets', k));
         }),
-        this.addButton('Add permission set', () => this.arrayPush(b + '/permissionSets', { name: `Permission Set ${(org.permissionSets || []).length + 1}` }))),
+        this.addButton('Add permission set', () => this.arrayPush(b + '/permissionSets', { name: `Permission Set ${(org.permissionSets || []).length + 1}` }), b + '/permissionSets')),
+      h('fieldset', { class: 'group', dataset: { field: b + '/permissionSetGroups' } }, h('legend', {}, 'Permission Set Groups'),
+        ...(org.permissionSetGroups || []).map((g, k) => {
+          const gp = `${b}/permissionSetGroups/${k}`;
+          return this.listItem(`Permission set group: ${g.name || '?'}`, gp, [
+            this.text('Label', gp + '/name'),
+            this.set('Permission Sets in Group', gp + '/permissionSets', permsets),
+            this.set('Muting permission set: muted permissions', gp + '/mutingPermissionSet/permissions', perms, { columns: true }),
+            this.set('Muting permission set: muted connected apps', gp + '/mutingPermissionSet/connectedApps', apps),
+          ], () => this.arrayRemove(b + '/permissionSetGroups', k));
+        }),
+        this.addButton('Add permission set group', () => this.arrayPush(b + '/permissionSetGroups', { name: `Group ${(org.permissionSetGroups || []).length + 1}` }), b + '/permissionSetGroups')),
       h('fieldset', { class: 'group' }, h('legend', {}, 'Users'),
         ...(org.users || []).map((u, k) => {
           const up = `${b}/users/${k}`;
@@ -378,19 +422,32 @@ export class FormEditor {
             this.text('Username', up + '/username'),
             this.select('Profile', up + '/profile', profiles.map((p) => [p, p]), { defaultLabel: '(no profile)' }),
             this.set('Permission Set Assignments', up + '/permissionSets', permsets),
+            groups.length || (u.permissionSetGroups || []).length ? this.set('Permission Set Group Assignments', up + '/permissionSetGroups', groups) : null,
             this.tri('Active', up + '/active', { defaultHint: 'Default: active' }),
             this.tri('Has a password', up + '/hasPassword', { defaultHint: 'Default: yes', hint: 'Users created without a password (e.g. by SSO provisioning) cannot approve an app' }),
             this.text('Password', up + '/password', { mono: true, hint: 'Events send correct, wrong, missing or a literal compared with this' }),
             this.text('Security token', up + '/securityToken', { mono: true }),
+            this.check('Frozen (Users → Freeze)', up + '/frozen'),
             this.set('Approved apps (remembered consent)', up + '/approvedApps', apps),
           ], () => this.arrayRemove(b + '/users', k));
         }),
-        this.addButton('Add user', () => this.arrayPush(b + '/users', { username: `user${(org.users || []).length + 1}@${(org.myDomain || 'example')}.test`, profile: profiles[0] }))),
+        this.addButton('Add user', () => this.arrayPush(b + '/users', { username: `user${(org.users || []).length + 1}@${(org.myDomain || 'example')}.test`, profile: profiles[0] }), b + '/users')),
     ], { sub: org.type || 'production' });
   }
 
-  ipRanges(ptr, ranges) {
-    const fs = h('fieldset', { class: 'set', dataset: { field: ptr } }, h('legend', {}, 'Login IP Ranges'));
+  // loginHours are a profile's Login Hours: a start and an end per day; a
+  // day left empty has no restriction.
+  loginHours(ptr) {
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    return h('fieldset', { class: 'set', dataset: { field: ptr } }, h('legend', {}, 'Login Hours'),
+      days.map((d) => h('div', { class: 'inline range', dataset: { field: `${ptr}/${d}` } },
+        this.text(`${d[0].toUpperCase()}${d.slice(1)} start`, `${ptr}/${d}/start`, { mono: true, placeholder: '08:00' }),
+        this.text(`${d[0].toUpperCase()}${d.slice(1)} end`, `${ptr}/${d}/end`, { mono: true, placeholder: '18:00' }))),
+      h('div', { class: 'hint' }, 'HH:MM in the org’s time zone; a day whose start equals its end allows no login.'));
+  }
+
+  ipRanges(ptr, ranges, legend = 'Login IP Ranges') {
+    const fs = h('fieldset', { class: 'set', dataset: { field: ptr } }, h('legend', {}, legend));
     ranges.forEach((r, i) => {
       const p = `${ptr}/${i}`;
       fs.append(h('div', { class: 'inline range' },
@@ -417,7 +474,7 @@ export class FormEditor {
         () => this.arrayRemove('/events', i));
     });
     body.push(h('div', { class: 'inline' },
-      this.addButton('Add authorize', () => this.arrayPush('/events', { do: 'authorize', flow: 'webServer', user: users[0] })),
+      this.addButton('Add authorize', () => this.arrayPush('/events', { do: 'authorize', flow: 'webServer', user: users[0] }), '/events'),
       this.addButton('Add token', () => this.arrayPush('/events', { do: 'token', grant: 'authorization_code' })),
       this.addButton('Add wait', () => this.arrayPush('/events', { do: 'wait', for: '1h' }))));
     return this.section('events', 'Timeline events', body, { sub: `${events.length} event${events.length === 1 ? '' : 's'}` });
@@ -427,7 +484,8 @@ export class FormEditor {
     const ptr = `${b}/${k}`;
     const label = EVENT_LABELS[k] || k;
     if (EVENT_BOOLS.has(k)) return this.tri(label, ptr, { defaultHint: 'not sent' });
-    if (EVENT_ENUMS[k]) return this.select(label, ptr, EVENT_ENUMS[k].map((v) => [v, v]), { defaultLabel: k === 'do' ? null : '(default)', structural: k === 'do' });
+    const values = (this.catalog.enums || {})[`/events/*/${k}`];
+    if (values) return this.select(label, ptr, values.map((v) => [v, v]), { defaultLabel: k === 'do' ? null : '(default)', structural: k === 'do' });
     const list = { user: 'usernames', sendAsUser: 'usernames' }[k];
     if (k === 'app' && lists.apps.length) return this.select(label, ptr, lists.apps.map((a) => [a, a]), { defaultLabel: '(the only app)' });
     if (k === 'org' && lists.orgs.length) return this.select(label, ptr, lists.orgs.map((a) => [a, a]), { defaultLabel: '(the only org)' });

@@ -12,7 +12,9 @@
 // when line and column numbers must point into the editor's text: they are
 // counted in the document as given. Ops:
 //
-//	info      → {"protocol","engineVersion","ops","scopes","permissions"}
+//	info      → {"protocol","engineVersion","ops","scopes","permissions",
+//	          "scopeLabels","enums"}: enums maps JSON Pointer patterns
+//	          ("/events/*/grant") to the values the field takes
 //	evaluate  scenario [now] [noFixes] → the result document (trace, response,
 //	          verified fixes, risk, expect per event)
 //	lint      scenario → {"valid", "errors":[{path,message,line,column}]}
@@ -21,6 +23,9 @@
 //	diff      a, b [now] → {"diff": DiffReport, "a": result, "b": result}
 //	fixes     scenario [now] → [{"event","id","error","errorDescription","fixes"}]
 //	          for each denied event
+//	live      scenario → {"apps":[{name,clientId,clientSecret,callbackUrls,
+//	          scopes}],"users":[{org,username,password}]}: what a real client
+//	          needs to talk to the scenario's live org
 //
 // A response is {"version":1,"ok":true,"result":…} or
 // {"version":1,"ok":false,"errors":[{path,message,line,column}]}. Error
@@ -58,7 +63,7 @@ const Version = 1
 const MaxRequestSize = 4 << 20
 
 // Ops are the operations Handle understands, in the order "info" lists them.
-var Ops = []string{"info", "evaluate", "lint", "presets", "preset", "diff", "fixes"}
+var Ops = []string{"info", "evaluate", "lint", "presets", "preset", "diff", "fixes", "live"}
 
 // Request is one call.
 type Request struct {
@@ -93,6 +98,10 @@ type Info struct {
 	Ops           []string `json:"ops"`
 	Scopes        []string `json:"scopes"`
 	Permissions   []string `json:"permissions"`
+	// ScopeLabels name scopes as Setup does; Enums are the values of each
+	// enumerated scenario field, by JSON Pointer pattern.
+	ScopeLabels map[string]string   `json:"scopeLabels"`
+	Enums       map[string][]string `json:"enums"`
 }
 
 // LintResult is the result of the lint op.
@@ -170,7 +179,7 @@ func handle(data []byte, now time.Time) Response {
 	switch req.Op {
 	case "info":
 		return success(Info{Protocol: Version, EngineVersion: policy.EngineVersion, Ops: Ops,
-			Scopes: policy.ScopeNames, Permissions: policy.PermissionNames})
+			Scopes: policy.ScopeNames, Permissions: policy.PermissionNames, ScopeLabels: policy.ScopeLabels, Enums: policy.Enums()})
 	case "presets":
 		return success(policy.Presets())
 	case "preset":
@@ -221,6 +230,16 @@ func handle(data []byte, now time.Time) Response {
 			return limitFailure(err, "")
 		}
 		return success(eventFixes(res))
+	case "live":
+		doc, fe := document(req.Scenario, "scenario", at)
+		if fe != nil {
+			return *fe
+		}
+		s, err := policy.Decode(doc)
+		if err != nil {
+			return failure(decodeErrors(err, "")...)
+		}
+		return success(s.LiveClient(true))
 	case "diff":
 		docA, fe := document(req.A, "a", at)
 		if fe != nil {

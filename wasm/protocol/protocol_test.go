@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,33 @@ func TestOps(t *testing.T) {
 			if info.Protocol != 1 || info.EngineVersion != policy.EngineVersion || !reflect.DeepEqual(info.Scopes, policy.ScopeNames) ||
 				!reflect.DeepEqual(info.Permissions, policy.PermissionNames) || !reflect.DeepEqual(info.Ops, Ops) {
 				t.Errorf("info = %+v", info)
+			}
+			if !reflect.DeepEqual(info.ScopeLabels, policy.ScopeLabels) {
+				t.Errorf("info scopeLabels = %v, want policy.ScopeLabels", info.ScopeLabels)
+			}
+			// The form's enums come from here: the event kinds and the
+			// Permitted Users values as Decode accepts them.
+			for ptr, want := range map[string]string{"/events/*/do": "soapLogin", "/apps/*/policies/permittedUsers": "adminApproved",
+				"/orgs/*/installedApps/*/policies/ipRelaxation": "relax", "/events/*/grant": "jwt_bearer"} {
+				if !slices.Contains(info.Enums[ptr], want) {
+					t.Errorf("info enums[%s] = %v, want it to list %s", ptr, info.Enums[ptr], want)
+				}
+			}
+		}},
+		{"live", `{"version":1,"op":"live","scenario":` + string(doc) + `}`, func(t *testing.T, r response) {
+			var got policy.LiveClient
+			json.Unmarshal(r.Result, &got)
+			s, err := policy.Decode(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := s.LiveClient(true)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("live = %+v, want %+v", got, want)
+			}
+			if len(got.Apps) != 1 || got.Apps[0].ClientID != s.Apps[0].ConsumerKey() || got.Apps[0].ClientSecret != policy.LiveDefaultSecret ||
+				len(got.Users) != 1 || got.Users[0].Password != policy.LiveDefaultPassword {
+				t.Errorf("live = %+v: want the app's derived client_id and the live org's default secret and password", got)
 			}
 		}},
 		{"presets", `{"version":1,"op":"presets"}`, func(t *testing.T, r response) {
@@ -242,7 +270,7 @@ func TestErrors(t *testing.T) {
 		{"missing preset name", `{"version":1,"op":"preset"}`, []policy.FieldError{{Path: "/name", Message: "missing preset name"}}},
 		{"unknown preset", `{"version":1,"op":"preset","name":"../etc"}`, []policy.FieldError{{Path: "/name", Message: `unknown preset "../etc"`}}},
 		{"scenario syntax error", `{"version":1,"op":"evaluate","scenario":` + mustJSON(t, "{\n  \"schemaVersion\": 1,\n  \"orgs\": [}\n}") + `}`,
-			[]policy.FieldError{{Message: "invalid JSON", Line: 3, Column: 12}}},
+			[]policy.FieldError{{Message: "Expected a value before }", Line: 3, Column: 12}}},
 		{"scenario invalid", `{"version":1,"op":"evaluate","scenario":` + mustJSON(t, "{\n  \"schemaVersion\": 1,\n  \"orgs\": [{\"name\": \"A\", \"type\": \"moon\"}],\n  \"events\": []\n}") + `}`,
 			[]policy.FieldError{{Path: "/orgs/0/type", Message: "must be one of", Line: 3, Column: 34}}},
 		{"fixes invalid", `{"version":1,"op":"fixes","scenario":{"schemaVersion":3,"orgs":[{"name":"A"}],"events":[]}}`,
@@ -275,7 +303,7 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// TestPanicIsAnError: whatever the input, Handle answers with a response
+// TestNeverPanics: whatever the input, Handle answers with a response
 // of the protocol's shape.
 func TestNeverPanics(t *testing.T) {
 	for _, req := range []string{`null`, `"x"`, `{"version":1,"op":"evaluate","scenario":"{"}`, `{"version":1,"op":"diff","a":"","b":""}`,

@@ -1,10 +1,8 @@
 package lambdamain
 
 import (
-	"context"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -13,48 +11,49 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/caplab/caplab/lambda/relay"
 )
 
 // Environment variables (set by infra/template.yaml).
 const (
-	EnvTable           = "CAPLAB_TABLE"                 // DynamoDB table name
-	EnvBaseURL         = "CAPLAB_BASE_URL"              // public base URL; issuers are BASE/o/{id}
-	EnvSigningKeyParam = "CAPLAB_SIGNING_KEY_PARAM"     // SSM SecureString: RSA private key, PEM
-	EnvCookieKeyParam  = "CAPLAB_COOKIE_KEY_PARAM"      // SSM SecureString: base64 of ≥32 random bytes
-	EnvOrgDomain       = "CAPLAB_ORG_DOMAIN"            // optional: live orgs at {id}.{domain}
-	EnvRelayAdminParam = "CAPLAB_RELAY_ADMIN_KEY_PARAM" // relay: SSM SecureString with the admin key (optional: no admin API)
-	EnvDynamoEndpoint  = "CAPLAB_DYNAMODB_ENDPOINT"     // tests only: DynamoDB Local on 127.0.0.1
-	EnvSSMEndpoint     = "CAPLAB_SSM_ENDPOINT"          // tests only: a fake SSM on 127.0.0.1
+	EnvTable           = "CAPLAB_TABLE"                   // DynamoDB table name
+	EnvBaseURL         = "CAPLAB_BASE_URL"                // public base URL (a custom domain); issuers are BASE/o/{id}
+	EnvBaseURLParam    = "CAPLAB_BASE_URL_PARAM"          // SSM String parameter holding the public base URL when EnvBaseURL is empty
+	EnvSecretARN       = "CAPLAB_SECRET_ARN"              // Secrets Manager: the live-org functions' keys (LiveOrgKeys JSON)
+	EnvRelaySecretARN  = "CAPLAB_RELAY_SECRET_ARN"        // Secrets Manager: the relay's keys (RelayKeys JSON)
+	EnvSecretVersion   = "CAPLAB_SECRET_VERSION"          // not read: the secret's version id, so a rotation changes the configuration and Lambda starts new environments
+	EnvOrgDomain       = "CAPLAB_ORG_DOMAIN"              // optional: live orgs at {id}.{domain}
+	EnvDynamoEndpoint  = "CAPLAB_DYNAMODB_ENDPOINT"       // tests only: DynamoDB Local on 127.0.0.1
+	EnvSSMEndpoint     = "CAPLAB_SSM_ENDPOINT"            // tests only: a fake SSM on 127.0.0.1
+	EnvSecretsEndpoint = "CAPLAB_SECRETSMANAGER_ENDPOINT" // tests only: a fake Secrets Manager on 127.0.0.1
 )
 
 // Env is the function's configuration from its environment.
 type Env struct {
-	Table, BaseURL, SigningKeyParam, CookieKeyParam, OrgDomain string
-	RelayCallbackURL, RelayAdminKeyParam, RelayFlowTTL         string // the callback (relay) function
-	DynamoEndpoint, SSMEndpoint                                string
+	Table, BaseURL, BaseURLParam, OrgDomain      string
+	SecretARN, RelaySecretARN                    string
+	RelayCallbackURL, RelayFlowTTL               string // the callback (relay) function
+	DynamoEndpoint, SSMEndpoint, SecretsEndpoint string
 }
 
-// LoadEnv reads and checks fn's environment. The issuer, the public base
-// URL and the relay's callback URL come only from here, never from a
-// request's Host header.
+// LoadEnv reads and checks fn's environment. The public base URL comes
+// from the environment or from the SSM parameter it names (the stack
+// writes CloudFront's domain there), never from a request's Host header.
 func LoadEnv(fn Function) (Env, error) {
 	e := Env{
-		Table: os.Getenv(EnvTable), BaseURL: strings.TrimSuffix(os.Getenv(EnvBaseURL), "/"),
-		SigningKeyParam: os.Getenv(EnvSigningKeyParam), CookieKeyParam: os.Getenv(EnvCookieKeyParam),
-		OrgDomain:        os.Getenv(EnvOrgDomain),
-		RelayCallbackURL: os.Getenv(relay.EnvCallbackURL), RelayAdminKeyParam: os.Getenv(EnvRelayAdminParam),
-		RelayFlowTTL:   os.Getenv(relay.EnvFlowTTL),
-		DynamoEndpoint: os.Getenv(EnvDynamoEndpoint), SSMEndpoint: os.Getenv(EnvSSMEndpoint),
+		Table: os.Getenv(EnvTable), BaseURL: strings.TrimSuffix(os.Getenv(EnvBaseURL), "/"), BaseURLParam: os.Getenv(EnvBaseURLParam),
+		OrgDomain: os.Getenv(EnvOrgDomain), SecretARN: os.Getenv(EnvSecretARN), RelaySecretARN: os.Getenv(EnvRelaySecretARN),
+		RelayCallbackURL: os.Getenv(relay.EnvCallbackURL), RelayFlowTTL: os.Getenv(relay.EnvFlowTTL),
+		DynamoEndpoint: os.Getenv(EnvDynamoEndpoint), SSMEndpoint: os.Getenv(EnvSSMEndpoint), SecretsEndpoint: os.Getenv(EnvSecretsEndpoint),
 	}
-	need := map[string]string{EnvTable: e.Table, EnvBaseURL: e.BaseURL}
+	need := map[string]string{EnvTable: e.Table}
+	if e.BaseURL == "" {
+		need[EnvBaseURL+" or "+EnvBaseURLParam] = e.BaseURLParam
+	}
 	if fn.Relay {
-		need[relay.EnvCallbackURL] = e.RelayCallbackURL
+		need[EnvRelaySecretARN] = e.RelaySecretARN
 	} else {
-		need[EnvSigningKeyParam], need[EnvCookieKeyParam] = e.SigningKeyParam, e.CookieKeyParam
+		need[EnvSecretARN] = e.SecretARN
 	}
 	var missing []string
 	for name, v := range need {
@@ -66,10 +65,12 @@ func LoadEnv(fn Function) (Env, error) {
 	if len(missing) > 0 {
 		return e, fmt.Errorf("missing environment: %s", strings.Join(missing, ", "))
 	}
-	if err := checkBaseURL(e.BaseURL); err != nil {
-		return e, err
+	if e.BaseURL != "" {
+		if err := checkBaseURL(e.BaseURL); err != nil {
+			return e, err
+		}
 	}
-	for _, ep := range []string{e.DynamoEndpoint, e.SSMEndpoint} {
+	for _, ep := range []string{e.DynamoEndpoint, e.SSMEndpoint, e.SecretsEndpoint} {
 		if ep != "" && !isLoopbackURL(ep) {
 			return e, fmt.Errorf("endpoint override %q must be a loopback http URL (tests only)", ep)
 		}
@@ -77,8 +78,17 @@ func LoadEnv(fn Function) (Env, error) {
 	return e, nil
 }
 
+// withBaseURL sets the resolved base URL and what derives from it.
+func (e Env) withBaseURL(base string) Env {
+	e.BaseURL = strings.TrimSuffix(base, "/")
+	if e.RelayCallbackURL == "" {
+		e.RelayCallbackURL = e.BaseURL + "/relay/callback"
+	}
+	return e
+}
+
 // checkBaseURL: https origin without path, query or userinfo (http only on
-// loopback, for tests and `sam local`).
+// loopback, for tests).
 func checkBaseURL(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
@@ -97,60 +107,6 @@ func isLoopbackURL(s string) bool {
 	}
 	h := u.Hostname()
 	return (u.Scheme == "http" || u.Scheme == "https") && (h == "127.0.0.1" || h == "localhost" || h == "::1")
-}
-
-// Secrets are the function's keys, from SSM Parameter Store.
-type Secrets struct {
-	SigningKey    *rsa.PrivateKey // live-org functions
-	CookieKey     []byte          // live-org functions
-	RelayAdminKey string          // callback function; empty: admin API off
-}
-
-// SSMAPI is the part of the SSM client LoadSecrets uses.
-type SSMAPI interface {
-	GetParameters(context.Context, *ssm.GetParametersInput, ...func(*ssm.Options)) (*ssm.GetParametersOutput, error)
-}
-
-// LoadSecrets fetches the function's SecureString parameters, decrypted,
-// in one call.
-func LoadSecrets(ctx context.Context, client SSMAPI, fn Function, e Env) (Secrets, error) {
-	var names []string
-	if fn.Relay {
-		if e.RelayAdminKeyParam == "" {
-			return Secrets{}, nil
-		}
-		names = []string{e.RelayAdminKeyParam}
-	} else {
-		names = []string{e.SigningKeyParam, e.CookieKeyParam}
-	}
-	out, err := client.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
-	if err != nil {
-		return Secrets{}, fmt.Errorf("ssm GetParameters: %w", err)
-	}
-	if len(out.InvalidParameters) > 0 {
-		return Secrets{}, fmt.Errorf("ssm: parameters not found: %s", strings.Join(out.InvalidParameters, ", "))
-	}
-	vals := map[string]string{}
-	for _, p := range out.Parameters {
-		vals[aws.ToString(p.Name)] = aws.ToString(p.Value)
-	}
-	var s Secrets
-	if fn.Relay {
-		s.RelayAdminKey = strings.TrimSpace(vals[e.RelayAdminKeyParam])
-		if len(s.RelayAdminKey) < relay.MinAdminKeyLen {
-			return s, fmt.Errorf("%s: the relay admin key must be at least %d characters", e.RelayAdminKeyParam, relay.MinAdminKeyLen)
-		}
-		return s, nil
-	}
-	if s.SigningKey, err = ParseSigningKey(vals[e.SigningKeyParam]); err != nil {
-		return s, fmt.Errorf("%s: %w", e.SigningKeyParam, err)
-	}
-	ck, err := base64.StdEncoding.DecodeString(strings.TrimSpace(vals[e.CookieKeyParam]))
-	if err != nil || len(ck) < 32 {
-		return s, fmt.Errorf("%s: want base64 of at least 32 random bytes", e.CookieKeyParam)
-	}
-	s.CookieKey = ck
-	return s, nil
 }
 
 // ParseSigningKey reads an RSA private key in PEM (PKCS #1 or PKCS #8).

@@ -103,7 +103,7 @@ func newLiveEnv(t *testing.T, mutate ...func(doc map[string]any)) *liveEnv {
 	client := dynamoClient(d.Endpoint, f)
 	table := newTable(t, dynamoClient(d.Endpoint, nil))
 	st := dynamostore.New(client, table)
-	_, secrets := testSecrets(t)
+	_, secrets := testKeys(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	api := httpapi.New(httpapi.Config{BaseURL: base, SigningKey: secrets.SigningKey, CookieKey: secrets.CookieKey, Logger: quietLogger()},

@@ -29,14 +29,16 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	lambdatest.StopSharedDynamoDBLocal()
+	lambdatest.CleanupBuilds()
 	os.Exit(code)
 }
 
 const (
-	signingParam    = "/caplab/test/signing-key"
-	cookieParam     = "/caplab/test/cookie-key"
-	relayAdminParam = "/caplab/test/relay-admin-key"
-	relayAdminKey   = "test-relay-admin-key-0123456789abcdef"
+	liveSecretARN  = "arn:aws:secretsmanager:us-east-1:123456789012:secret:caplab-test-live-AbCdEf"
+	relaySecretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:caplab-test-relay-AbCdEf"
+	baseURLParam   = "/caplab-test/public-base-url"
+	relayAdminKey  = "test-relay-admin-key-0123456789abcdef"
+	originVerify   = "test-origin-verify-0123456789abcdefghijk"
 )
 
 var (
@@ -45,26 +47,51 @@ var (
 	cookieB64 string
 )
 
-// testSecrets are a fresh RSA key (PKCS #8 PEM) and cookie key, as they
-// would sit in SSM.
-func testSecrets(t testing.TB) (map[string]string, lambdamain.Secrets) {
+// testKeys are a fresh RSA key (PKCS #8 PEM) and cookie key, as the
+// keygen custom resource writes them into the live-org secret, and the
+// same decoded.
+func testKeys(t testing.TB) (lambdamain.LiveOrgKeys, lambdamain.Secrets) {
 	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		der, _ := x509.MarshalPKCS8PrivateKey(k)
-		keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+		keyPEM = newKeyPEM()
 		ck := make([]byte, 32)
 		rand.Read(ck)
 		cookieB64 = base64.StdEncoding.EncodeToString(ck)
 	})
-	sk, err := lambdamain.ParseSigningKey(keyPEM)
+	k := lambdamain.LiveOrgKeys{SigningKey: keyPEM, CookieKey: cookieB64, OriginVerify: originVerify}
+	s, err := k.Decode()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ck, _ := base64.StdEncoding.DecodeString(cookieB64)
-	return map[string]string{signingParam: keyPEM, cookieParam: cookieB64}, lambdamain.Secrets{SigningKey: sk, CookieKey: ck}
+	return k, s
+}
+
+func newKeyPEM() string {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// fakeAWS starts a fake Secrets Manager holding both secrets and a fake
+// SSM holding the base URL parameter.
+func fakeAWS(t testing.TB, base string) (*lambdatest.FakeSecretsManager, *lambdatest.FakeSSM) {
+	live, _ := testKeys(t)
+	sm := lambdatest.StartFakeSecretsManager(t)
+	sm.PutJSON(liveSecretARN, live)
+	sm.PutJSON(relaySecretARN, lambdamain.RelayKeys{AdminKey: relayAdminKey, OriginVerify: originVerify})
+	return sm, lambdatest.StartFakeSSM(t, map[string]string{baseURLParam: base})
+}
+
+// functionEnv is the environment the template gives the functions, with
+// the fakes' endpoints.
+func functionEnv(table, dynamo string, sm *lambdatest.FakeSecretsManager, ps *lambdatest.FakeSSM) map[string]string {
+	return map[string]string{
+		lambdamain.EnvTable: table, lambdamain.EnvBaseURLParam: baseURLParam,
+		lambdamain.EnvSecretARN: liveSecretARN, lambdamain.EnvRelaySecretARN: relaySecretARN,
+		lambdamain.EnvDynamoEndpoint: dynamo, lambdamain.EnvSSMEndpoint: ps.URL, lambdamain.EnvSecretsEndpoint: sm.URL,
+	}
 }
 
 func dynamoClient(endpoint string, rt http.RoundTripper) *dynamodb.Client {
@@ -89,3 +116,7 @@ func hashHex(v string) string {
 }
 
 func nowUTC() time.Time { return time.Now().UTC() }
+
+type rsaPublicKey = rsa.PublicKey
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -10,13 +10,13 @@ import (
 
 	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 	"github.com/caplab/caplab/lambda/lambdatest"
-	"github.com/caplab/caplab/lambda/relay"
 )
 
 // BenchmarkInit measures each function's cold init: process start to its
 // first GET /runtime/invocation/next on a fake runtime API (the Lambda
-// "init" phase: environment, AWS config, the SSM GetParameters call to a
-// fake SSM on 127.0.0.1, store and handler construction). b.N cold starts
+// "init" phase: environment, AWS config, the SSM GetParameter call (base
+// URL) and the Secrets Manager reads (keys) to fakes on 127.0.0.1, store
+// and handler construction). b.N cold starts
 // per function; the median is reported as init-ms.
 //
 //	go test -run '^$' -bench Init -benchtime 5x ./lambda/cmd/lambdamain/
@@ -25,17 +25,18 @@ import (
 // bootstrap (this machine cannot run arm64).
 func BenchmarkInit(b *testing.B) {
 	lambdatest.SetLocalAWSEnv(b)
-	params, _ := testSecrets(b)
-	params[relayAdminParam] = relayAdminKey
-	ssm := lambdatest.StartFakeSSM(b, params)
-	env := []string{
-		lambdamain.EnvTable + "=caplab-bench", lambdamain.EnvBaseURL + "=https://caplab.example.test",
-		lambdamain.EnvSigningKeyParam + "=" + signingParam, lambdamain.EnvCookieKeyParam + "=" + cookieParam,
-		relay.EnvCallbackURL + "=https://caplab.example.test/relay/callback", lambdamain.EnvRelayAdminParam + "=" + relayAdminParam,
-		lambdamain.EnvDynamoEndpoint + "=http://127.0.0.1:9", lambdamain.EnvSSMEndpoint + "=" + ssm.URL,
+	sm, ps := fakeAWS(b, "https://caplab.example.test")
+	var env []string
+	for k, v := range functionEnv("caplab-bench", "http://127.0.0.1:9", sm, ps) {
+		env = append(env, k+"="+v)
 	}
+	var names []string
 	for _, fn := range lambdamain.Functions() {
-		bin := buildFunction(b, fn.Name, "linux", runtime.GOARCH)
+		names = append(names, fn.Name)
+	}
+	bins := lambdatest.BuildFunctions(b, runtime.GOARCH, names...)
+	for _, fn := range lambdamain.Functions() {
+		bin := bins[fn.Name]
 		b.Run(fn.Name, func(b *testing.B) {
 			var inits []time.Duration
 			for range b.N {

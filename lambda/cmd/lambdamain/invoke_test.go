@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,31 +20,16 @@ import (
 
 	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 	"github.com/caplab/caplab/lambda/lambdatest"
-	"github.com/caplab/caplab/lambda/relay"
 	"github.com/caplab/caplab/lambda/store/dynamostore"
 )
-
-// buildFunction builds lambda/cmd/<name> as a bootstrap for goos/goarch
-// (-tags lambda.norpc, CGO_ENABLED=0, as infra/Makefile does).
-func buildFunction(t testing.TB, name, goos, goarch string) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), goos+"-"+goarch, name, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./lambda/cmd/"+name)
-	cmd.Dir = lambdatest.RepoRoot(t)
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s for %s/%s: %v\n%s", name, goos, goarch, err, b)
-	}
-	return out
-}
 
 // TestBuildArm64 builds every function the way infra/Makefile does and
 // checks it is a static linux/arm64 ELF named bootstrap.
 func TestBuildArm64(t *testing.T) {
-	for _, fn := range lambdamain.Functions() {
-		t.Run(fn.Name, func(t *testing.T) {
-			t.Parallel()
-			path := buildFunction(t, fn.Name, "linux", "arm64")
+	bins := lambdatest.BuildFunctions(t, "arm64", lambdatest.FunctionNames...)
+	for _, name := range lambdatest.FunctionNames {
+		t.Run(name, func(t *testing.T) {
+			path := bins[name]
 			if filepath.Base(path) != "bootstrap" {
 				t.Fatalf("output %s is not named bootstrap", path)
 			}
@@ -63,56 +47,24 @@ func TestBuildArm64(t *testing.T) {
 				}
 			}
 			st, _ := os.Stat(path)
-			t.Logf("%s bootstrap (linux/arm64): %d bytes (%.1f MiB)", fn.Name, st.Size(), float64(st.Size())/(1<<20))
+			t.Logf("%s bootstrap (linux/arm64): %d bytes (%.1f MiB)", name, st.Size(), float64(st.Size())/(1<<20))
 		})
 	}
 }
 
 // function is a built function binary running against a fake runtime API.
-type function struct {
-	rt       *lambdatest.FakeRuntime
-	initTime time.Duration
-}
+type function struct{ *lambdatest.Function }
 
 // startFunction runs the host-arch build of fn (same source as the arm64
-// one) with AWS_LAMBDA_RUNTIME_API pointing at a fake runtime, DynamoDB
-// Local and a fake SSM, and waits for its first /next poll.
+// one) against DynamoDB Local and the fakes, and waits for its init.
 func startFunction(t *testing.T, bin string, env map[string]string) *function {
 	t.Helper()
-	rt := lambdatest.StartFakeRuntime(t)
-	cmd := exec.Command(bin)
-	cmd.Env = append(lambdatest.LocalAWSEnv(), "PATH=/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API="+rt.Addr,
-		"AWS_LAMBDA_FUNCTION_NAME=caplab-test", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256", "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
-		"_HANDLER=bootstrap", "LAMBDA_TASK_ROOT="+filepath.Dir(bin))
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	done := make(chan struct{})
-	go func() { exited <- cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(filepath.Dir(bin)), stderr.String())
-		}
-	})
-	ready, err := rt.WaitReady(30*time.Second, exited)
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, stderr.String())
-	}
-	return &function{rt: rt, initTime: ready.Sub(start)}
+	return &function{lambdatest.StartFunction(t, bin, env)}
 }
 
 func (f *function) invoke(t *testing.T, event []byte) events.APIGatewayV2HTTPResponse {
 	t.Helper()
-	res, err := f.rt.Invoke(event, 30*time.Second)
+	res, err := f.Invoke(event, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,13 +101,33 @@ func body(t *testing.T, r events.APIGatewayV2HTTPResponse) []byte {
 	return b
 }
 
+// fixture is an API Gateway event from testdata with the live org id
+// filled in and CloudFront's origin header added (the functions refuse
+// requests without it).
 func fixture(t *testing.T, name, id string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.ReplaceAll(b, []byte("__ID__"), []byte(id))
+	b = bytes.ReplaceAll(b, []byte("__ID__"), []byte(id))
+	var ev map[string]any
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	ev["headers"].(map[string]any)["x-caplab-origin-verify"] = originVerify
+	b, _ = json.Marshal(ev)
+	return b
+}
+
+func withoutHeader(t *testing.T, event []byte, name string) []byte {
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	delete(ev["headers"].(map[string]any), name)
+	b, _ := json.Marshal(ev)
+	return b
 }
 
 // localAnswer replays an API Gateway event against the same handler
@@ -204,36 +176,46 @@ func TestInvokeThroughRuntimeAPI(t *testing.T) {
 	d := lambdatest.SharedDynamoDBLocal(t)
 	client := dynamoClient(d.Endpoint, nil)
 	table := newTable(t, client)
-	params, secrets := testSecrets(t)
-	params[relayAdminParam] = relayAdminKey
-	ssm := lambdatest.StartFakeSSM(t, params)
 	const base = "https://caplab.example.test"
-	env := map[string]string{
-		lambdamain.EnvTable: table, lambdamain.EnvBaseURL: base,
-		lambdamain.EnvSigningKeyParam: signingParam, lambdamain.EnvCookieKeyParam: cookieParam,
-		relay.EnvCallbackURL: base + "/relay/callback", lambdamain.EnvRelayAdminParam: relayAdminParam,
-		lambdamain.EnvDynamoEndpoint: d.Endpoint, lambdamain.EnvSSMEndpoint: ssm.URL,
-	}
-	lenv := lambdamain.Env{Table: table, BaseURL: base, SigningKeyParam: signingParam, CookieKeyParam: cookieParam,
-		RelayCallbackURL: base + "/relay/callback", RelayAdminKeyParam: relayAdminParam}
+	sm, ps := fakeAWS(t, base)
+	env := functionEnv(table, d.Endpoint, sm, ps)
+	_, secrets := testKeys(t)
+	lenv := lambdamain.Env{Table: table, BaseURL: base, RelayCallbackURL: base + "/relay/callback"}
 	st := dynamostore.New(client, table)
-	relaySecrets := lambdamain.Secrets{RelayAdminKey: relayAdminKey}
+	relaySecrets := lambdamain.Secrets{RelayAdminKey: relayAdminKey, OriginVerify: originVerify}
 	relayHandler, err := lambdamain.BuildRelay(lambdamain.Callback, lenv, relaySecrets, dynamostore.NewRelay(client, table), quietLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	bins := map[string]string{}
+	var names []string
 	for _, fn := range lambdamain.Functions() {
-		bins[fn.Name] = buildFunction(t, fn.Name, "linux", runtime.GOARCH)
+		names = append(names, fn.Name)
 	}
+	bins := lambdatest.BuildFunctions(t, runtime.GOARCH, names...)
 	fns := map[string]*function{}
 	for _, fn := range lambdamain.Functions() {
 		fns[fn.Name] = startFunction(t, bins[fn.Name], env)
-		t.Logf("%s init (process start to first /next): %s", fn.Name, fns[fn.Name].initTime.Round(100*time.Microsecond))
+		t.Logf("%s init (process start to first /next): %s", fn.Name, fns[fn.Name].InitTime.Round(100*time.Microsecond))
 	}
-	if n := ssm.Calls.Load(); n != int32(len(fns)) {
-		t.Errorf("SSM calls = %d, want one GetParameters per function init", n)
+	// Init: one SSM read (the base URL) per function; the secret's
+	// current and previous versions for each live-org function, the
+	// current one for the relay.
+	if n := ps.Calls.Load(); n != int32(len(fns)) {
+		t.Errorf("SSM calls = %d, want one per function init", n)
+	}
+	if n, want := sm.Calls.Load(), int32(2*(len(fns)-1)+1); n != want {
+		t.Errorf("Secrets Manager calls = %d, want %d", n, want)
+	}
+
+	// Without CloudFront's origin header (a request to the raw API
+	// Gateway URL), every function answers 403.
+	for _, fn := range lambdamain.Functions() {
+		ev := fixture(t, map[string]string{"api": "apigw-share.json", "token": "apigw-token.json", "authorize": "apigw-authorize.json", "callback": "apigw-relay-start.json"}[fn.Name], "")
+		resp := fns[fn.Name].invoke(t, withoutHeader(t, ev, "x-caplab-origin-verify"))
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s without the origin header: %d %s; want 403", fn.Name, resp.StatusCode, body(t, resp))
+		}
 	}
 
 	// api: share the scenario.

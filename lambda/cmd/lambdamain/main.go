@@ -1,7 +1,7 @@
 // Package lambdamain is the shared body of caplab's AWS Lambda functions
 // (one small main per function under lambda/cmd/): configuration from the
-// environment, secrets from SSM Parameter Store (decrypted SecureStrings,
-// loaded once at init), the DynamoDB store, the shared http.Handler
+// environment, the public base URL from an SSM parameter and the keys from
+// Secrets Manager (loaded once at init), the DynamoDB store, the shared http.Handler
 // (lambda/httpapi) behind a guard or the relay (lambda/relay), and API Gateway HTTP API (payload 2.0)
 // events mapped to it by aws-lambda-go-api-proxy's httpadapter.
 //
@@ -20,9 +20,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -35,7 +37,7 @@ import (
 // does not return. An init failure exits non-zero, which Lambda reports
 // as an init error (Runtime.ExitError) with the logged reason.
 func Main(fn Function) {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := WithRequestIDs(slog.New(slog.NewJSONHandler(os.Stderr, nil)))
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	h, err := Init(ctx, fn, logger)
 	cancel()
@@ -47,8 +49,9 @@ func Main(fn Function) {
 }
 
 // Init builds the function's http.Handler from the environment: AWS
-// config (the execution role's credentials and region), the SSM secrets,
-// the DynamoDB store and the shared handler restricted to fn's routes.
+// config (the execution role's credentials and region), the public base
+// URL and the secrets (Fetch), the DynamoDB store and the shared handler
+// restricted to fn's routes.
 func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, error) {
 	env, err := LoadEnv(fn)
 	if err != nil {
@@ -58,12 +61,17 @@ func Init(ctx context.Context, fn Function, logger *slog.Logger) (http.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	ssmClient := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
+	sm := secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) {
+		if env.SecretsEndpoint != "" {
+			o.BaseEndpoint = aws.String(env.SecretsEndpoint)
+		}
+	})
+	ps := ssm.NewFromConfig(cfg, func(o *ssm.Options) {
 		if env.SSMEndpoint != "" {
 			o.BaseEndpoint = aws.String(env.SSMEndpoint)
 		}
 	})
-	secrets, err := LoadSecrets(ctx, ssmClient, fn, env)
+	env, secrets, err := Fetch(ctx, sm, ps, fn, env)
 	if err != nil {
 		return nil, err
 	}
@@ -89,20 +97,34 @@ func BuildRelay(fn Function, env Env, secrets Secrets, st relay.Store, logger *s
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return Restrict(fn, relay.New(cfg, st)), nil
+	return edge(fn, env, secrets, logger, relay.New(cfg, st)), nil
 }
 
 // Build assembles the guarded, route-restricted handler (also used by tests
 // to serve the very same handler over httptest).
 func Build(fn Function, env Env, secrets Secrets, st *dynamostore.Store, logger *slog.Logger) http.Handler {
 	api := httpapi.New(httpapi.Config{
-		BaseURL:    env.BaseURL,
-		SigningKey: secrets.SigningKey,
-		CookieKey:  secrets.CookieKey,
-		OrgDomain:  env.OrgDomain,
-		Logger:     logger,
+		BaseURL:             env.BaseURL,
+		SigningKey:          secrets.SigningKey,
+		PreviousSigningKeys: secrets.PreviousKeys,
+		CookieKey:           secrets.CookieKey,
+		OrgDomain:           env.OrgDomain,
+		Logger:              logger,
 	}, GuardStore(st))
-	return Restrict(fn, Guard(api, st, logger))
+	return edge(fn, env, secrets, logger, Guard(api, st, logger))
+}
+
+// edge puts the per-request log line, the origin check (when the secret
+// has one) and fn's route restriction in front of h.
+func edge(fn Function, env Env, secrets Secrets, logger *slog.Logger, h http.Handler) http.Handler {
+	h = Restrict(fn, h)
+	if secrets.OriginVerify != "" {
+		h = EdgeGuard(secrets.OriginVerify, env.OrgDomain, h)
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return LogRequests(logger, h)
 }
 
 // Restrict answers 404 for requests outside fn's routes.
@@ -119,10 +141,19 @@ func Restrict(fn Function, h http.Handler) http.Handler {
 	})
 }
 
-// LambdaHandler maps API Gateway HTTP API v2 events to h.
+// LambdaHandler maps API Gateway HTTP API v2 events to h, noting the
+// invocation's request ids for log records written without a context.
 func LambdaHandler(h http.Handler) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	adapter := httpadapter.NewV2(h)
-	return adapter.ProxyWithContext
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		ids := &requestIDs{api: ev.RequestContext.RequestID}
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			ids.lambda = lc.AwsRequestID
+		}
+		current.Store(ids)
+		defer current.Store(nil)
+		return adapter.ProxyWithContext(ctx, ev)
+	}
 }
 
 // AWSConfigFromEnv is the AWS configuration of a Lambda function: the

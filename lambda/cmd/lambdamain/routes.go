@@ -24,33 +24,55 @@ type Function struct {
 	Relay   bool // serves the relay (lambda/relay) rather than the live org (lambda/httpapi)
 }
 
+// A live org's endpoints are routed twice: under the /o/{id} alias (the
+// only form on the CloudFront domain) and at the root, for live-org
+// subdomains ({id}.{domain}, host-routed by httpapi; the stack's
+// LiveOrgSubdomains parameter). On the main domain the root routes are
+// never reached: CloudFront sends only /api/*, /o/*, /relay/* and
+// /.well-known/* to the API.
+
+// orgRoutes lists each of the live-org routes under the alias and at
+// the root.
+func orgRoutes(rs ...Route) []Route {
+	var out []Route
+	for _, r := range rs {
+		out = append(out, Route{r.Method, "/o/{id}" + r.Path}, r)
+	}
+	return out
+}
+
 // The functions.
 var (
-	Authorize = Function{Name: "authorize", Logical: "AuthorizeFunction", Routes: []Route{
-		{"GET", "/o/{id}/services/oauth2/authorize"},
-		{"POST", "/o/{id}/services/oauth2/authorize"},
-		{"GET", "/o/{id}/setup/connect"}, // device flow verification (login, approval)
-		{"POST", "/o/{id}/setup/connect"},
-	}}
-	Token = Function{Name: "token", Logical: "TokenFunction", Routes: []Route{
-		{"POST", "/o/{id}/services/oauth2/token"},
-		{"POST", "/o/{id}/services/oauth2/revoke"},
-		{"POST", "/o/{id}/services/oauth2/introspect"},
-		{"GET", "/o/{id}/services/oauth2/userinfo"},
-		{"POST", "/o/{id}/services/oauth2/userinfo"},
-		{"GET", "/o/{id}/id/{orgId}/{userId}"},
-		{"POST", "/o/{id}/id/{orgId}/{userId}"},
-		{"GET", "/o/{id}/services/data/{proxy+}"},
-	}}
-	API = Function{Name: "api", Logical: "ApiFunction", Routes: []Route{
+	Authorize = Function{Name: "authorize", Logical: "AuthorizeFunction", Routes: orgRoutes(
+		Route{"GET", "/services/oauth2/authorize"},
+		Route{"POST", "/services/oauth2/authorize"},
+		Route{"GET", "/setup/connect"}, // device flow verification (login, approval)
+		Route{"POST", "/setup/connect"},
+	)}
+	Token = Function{Name: "token", Logical: "TokenFunction", Routes: orgRoutes(
+		Route{"POST", "/services/oauth2/token"},
+		Route{"POST", "/services/oauth2/revoke"},
+		Route{"POST", "/services/oauth2/introspect"},
+		Route{"GET", "/services/oauth2/userinfo"},
+		Route{"POST", "/services/oauth2/userinfo"},
+		Route{"GET", "/id/{orgId}/{userId}"},
+		Route{"POST", "/id/{orgId}/{userId}"},
+		Route{"ANY", "/services/data"}, // the REST API's versions list; other methods get its own 405
+		Route{"ANY", "/services/data/{proxy+}"},
+		Route{"POST", "/services/Soap/{proxy+}"}, // login() and logout()
+	)}
+	API = Function{Name: "api", Logical: "ApiFunction", Routes: append([]Route{
 		{"POST", "/api/scenarios"},
 		{"GET", "/api/scenarios/{id}"},
 		{"POST", "/api/evaluate"},
-		{"GET", "/o/{id}/.well-known/openid-configuration"},
 		{"GET", "/.well-known/oauth-authorization-server/o/{id}"},
-		{"GET", "/o/{id}/id/keys"},
-		{"ANY", "/o/{id}/services/oauth2/{proxy+}"},
-	}}
+		{"GET", "/"}, // a live org's home page (subdomains only)
+		{"GET", "/.well-known/oauth-authorization-server"},
+	}, orgRoutes(
+		Route{"GET", "/.well-known/openid-configuration"},
+		Route{"GET", "/id/keys"},
+		Route{"ANY", "/services/oauth2/{proxy+}"},
+	)...)}
 	// Callback is the intermediate-redirect relay: start, the registered
 	// callback, and the tenant admin API.
 	Callback = Function{Name: "callback", Logical: "CallbackFunction", Relay: true, Routes: []Route{

@@ -1,6 +1,9 @@
 package lambdamain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestRouteOwner(t *testing.T) {
 	for _, tc := range []struct{ method, path, want string }{
@@ -17,7 +20,18 @@ func TestRouteOwner(t *testing.T) {
 		{"POST", "/api/scenarios", "api"},
 		{"GET", "/api/scenarios/abc", "api"},
 		{"GET", "/.well-known/oauth-authorization-server/o/abc", "api"},
-		{"GET", "/", ""},
+		{"GET", "/", "api"}, // a live org's home page, reached only on an org subdomain
+		{"POST", "/services/oauth2/token", "token"},
+		{"GET", "/services/oauth2/authorize", "authorize"},
+		{"GET", "/id/keys", "api"},
+		{"GET", "/id/00D/005", "token"},
+		{"GET", "/.well-known/openid-configuration", "api"},
+		{"GET", "/.well-known/oauth-authorization-server", "api"},
+		{"GET", "/services/data", "token"},
+		{"GET", "/o/abc/services/data", "token"},
+		{"POST", "/o/abc/services/Soap/u/60.0", "token"},
+		{"GET", "/favicon.ico", ""},
+		{"GET", "/o/abc", ""},
 		{"GET", "/o/abc/services/oauth2/", ""},
 		{"POST", "/api/scenarios/abc/extra", ""},
 	} {
@@ -44,6 +58,21 @@ func TestCheckBaseURL(t *testing.T) {
 	} {
 		if err := checkBaseURL(s); (err == nil) != ok {
 			t.Errorf("checkBaseURL(%q) = %v, want ok=%v", s, err, ok)
+		}
+	}
+}
+
+// Every live-org route exists under the /o/{id} alias and at the root.
+func TestOrgRoutesAliasAndRoot(t *testing.T) {
+	for _, fn := range Functions() {
+		keys := map[string]bool{}
+		for _, r := range fn.Routes {
+			keys[r.Key()] = true
+		}
+		for _, r := range fn.Routes {
+			if root, ok := strings.CutPrefix(r.Path, "/o/{id}"); ok && !keys[r.Method+" "+root] {
+				t.Errorf("%s: %s has no root route %s %s", fn.Name, r.Key(), r.Method, root)
+			}
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/caplab/caplab/lambda/store/storetest"
 )
 
-// Racers is how many goroutines race for one flow in the ClaimRace test.
+// Racers is how many goroutines race for one flow in the FlowClaimRace test.
 const Racers = 50
 
 // Run checks newStore's stores against the relay.Store contract. Each

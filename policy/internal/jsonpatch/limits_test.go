@@ -3,6 +3,7 @@ package jsonpatch
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -140,7 +141,7 @@ func TestSizeTracksEncoding(t *testing.T) {
 	odd := "<a href=\"x\">&amp;</a> \\ \b\f\n\r\t\x01\x7f é \u2028\u2029 \xff 😀"
 	ops := []Operation{
 		op("add", "/odd", odd),
-		op("add", "/"+EscapeToken(odd), map[string]any{odd: []any{odd, 1.5, 1e21, 1e-7, -0.0, true, false, nil}}),
+		op("add", "/"+EscapeToken(odd), map[string]any{odd: []any{odd, 1.5, 1e21, 1e-7, math.Copysign(0, -1), true, false, nil}}),
 		op("add", "/a/c/1", map[string]any{}),
 		op("add", "/a/c/-", []any{}),
 		op("add", "/empty", map[string]any{}),

@@ -5,11 +5,12 @@
 // `go test -bench` lines that scripts/bench/report reads:
 //
 //	go run ./scripts/bench/engine -benchtime 200x
-//	GOOS=js GOARCH=wasm go build -o engine.wasm ./scripts/bench/engine
+//	GOOS=js GOARCH=wasm go build -gcflags=all=-l -trimpath -ldflags='-s -w' -o engine.wasm ./scripts/bench/engine
 //	go_js_wasm_exec engine.wasm -benchtime 200x
 //
-// Each benchmark runs -count times (default 2); the report keeps the
-// fastest run.
+// (the WASM build with the shipped module's flags: Makefile WASM_GCFLAGS).
+// Each benchmark runs -count times (default 5); the report shows the
+// median run, which also leaves out the first WASM run's V8 tier-up.
 //
 // Timing and allocation counting are testing.Benchmark's, with a fixed
 // iteration count so that a run is bounded.
@@ -32,7 +33,7 @@ func main() {
 	testing.Init()
 	benchtime := flag.String("benchtime", "200x", "iterations per benchmark (NNNx) or a duration")
 	preset := flag.String("preset", sixEventPreset, "the six-event preset")
-	count := flag.Int("count", 2, "run each benchmark this many times (the first WASM run includes V8's tier-up)")
+	count := flag.Int("count", 5, "run each benchmark this many times (the report shows the median; the first WASM run includes V8's tier-up)")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", *benchtime); err != nil {
 		fmt.Fprintln(os.Stderr, "engine: -benchtime:", err)

@@ -33,6 +33,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"compress/gzip"
 	"encoding/json"
@@ -54,9 +55,10 @@ import (
 // Quality bars (docs: /work/shared/spec/product.md "Quality bars").
 const (
 	barNativeNs      = 50e3 // 6-event scenario natively: under 50 µs
-	barWasmNs        = 1e6  // in WASM: under 1 ms
+	barWasmNs        = 4e5  // in WASM: under 0.4 ms (product.md)
 	barBrotliBytes   = 1e6  // site module: under 1 MB brotli
 	barFirstResultMs = 1000 // first result within 1 s of load
+	barThrottledMs   = 1500 // issue 14: first result within 1.5 s at 10 Mbit/s, CPU 4× slower
 	barThroughput    = 1.0  // at least oidc-provider's throughput
 	goalThroughput   = 2.0  // goal 2×
 	barLambdaInitMs  = 50.0 // bootstrap ready in under 50 ms
@@ -146,16 +148,19 @@ func parseBench(data []byte) []bench {
 	return out
 }
 
-// benchMap keys benchmarks by name; of repeated runs (-count 2) it keeps
-// the fastest, because the first run of a benchmark in a fresh Node process
-// includes V8's tier-up from baseline to optimised WebAssembly code.
+// benchMap keys benchmarks by name; of repeated runs (-count
+// BENCH_ENGINE_COUNT) it keeps the median run by ns/op (the lower middle of
+// an even count), so that neither a lucky run nor the first run in a fresh
+// Node process (V8's tier-up to optimised WebAssembly code) decides.
 func benchMap(bs []bench) map[string]bench {
-	m := map[string]bench{}
+	runs := map[string][]bench{}
 	for _, b := range bs {
-		if old, ok := m[b.name]; ok && old.metrics["ns/op"] <= b.metrics["ns/op"] {
-			continue
-		}
-		m[b.name] = b
+		runs[b.name] = append(runs[b.name], b)
+	}
+	m := map[string]bench{}
+	for name, rs := range runs {
+		slices.SortStableFunc(rs, func(a, b bench) int { return cmp.Compare(a.metrics["ns/op"], b.metrics["ns/op"]) })
+		m[name] = rs[(len(rs)-1)/2]
 	}
 	return m
 }
@@ -440,11 +445,19 @@ func (r *report) verdicts() []verdict {
 	}
 	for _, f := range r.first {
 		note := r.why("first-result")
-		if strings.Contains(f.kind, "warm") {
+		bar, limit := "playground first result < 1 s after load", float64(barFirstResultMs)
+		switch {
+		case strings.Contains(f.kind, "throttled"):
+			// Issue 14: 10 Mbit/s and a CPU 4× slower (site-bench's emulation).
+			bar, limit = "playground first result < 1.5 s after load, 10 Mbit/s and CPU 4× slower", barThrottledMs
+			if strings.Contains(f.kind, "before") {
+				note = "for information: the page before issue 14, measured in the same run"
+			}
+		case strings.Contains(f.kind, "warm"):
 			note = "for information: a first visit (cold) is the bar"
 		}
-		vs = append(vs, verdict{bar: fmt.Sprintf("playground first result < 1 s after load (median of %d, %s)", f.n, f.kind),
-			measured: fmt.Sprintf("%.0f ms", f.medianMs), ok: f.medianMs < barFirstResultMs, note: note})
+		vs = append(vs, verdict{bar: fmt.Sprintf("%s (median of %d, %s)", bar, f.n, f.kind),
+			measured: fmt.Sprintf("%.0f ms", f.medianMs), ok: f.medianMs < limit, note: note})
 	}
 	// Throughput ratios.
 	for _, row := range r.throughputRows() {
@@ -613,7 +626,8 @@ func (r *report) markdown() string {
 	p("\n## 1. Engine: native vs WASM (same benchmark source)\n\n")
 	p("Package policy's benchmarks run natively (`go test -bench`) and as GOOS=js GOARCH=wasm under Node (`go_js_wasm_exec`, the toolchain's wasm_exec.js). " +
 		"The six-event rows without fix search come from scripts/bench/engine (the same preset; one source built for both targets). " +
-		"Each benchmark runs twice (-count 2) and the faster run is shown: in a fresh Node process the first run includes V8's tier-up to optimised WebAssembly code.\n\n")
+		"Each benchmark runs several times (BENCH_ENGINE_COUNT, -count) and the median run is shown: not the fastest, and not the first run in a fresh Node process, which includes V8's tier-up to optimised WebAssembly code. " +
+		"The WASM builds use the shipped module's compiler flags (Makefile WASM_GCFLAGS).\n\n")
 	if len(r.engOrder) == 0 && len(r.sixNative) == 0 {
 		p("Missing: %s\n", r.why("engine"))
 	} else {

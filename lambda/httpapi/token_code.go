@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"errors"
+	"time"
+
+	"github.com/caplab/caplab/lambda/store"
+	"github.com/caplab/caplab/policy"
+)
+
+// tokenCode redeems an authorization code. Client authentication, the
+// redirect URI and PKCE are checked (by the engine) before the code is
+// claimed, so a failed attempt does not burn it; a replay revokes the grant.
+func (s *Server) tokenCode(t *tokenRequest) {
+	app, ev := t.clientEvent("authorization_code")
+	ev.Use = "none"
+	hash := hashToken(t.get("code"))
+	rec, found, ok := s.readCode(t, hash)
+	if !ok {
+		return
+	}
+	steps, at := []step(nil), t.now
+	var re *replay
+	if found {
+		if steps, at, ok = s.codeHistory(t, rec, &ev); !ok {
+			return
+		}
+		if !rec.UsedAt.IsZero() {
+			re = &replay{check: policy.CheckCode, grantID: rec.GrantID, why: whyCodeReplayed}
+		}
+	}
+	res, ok := s.verdict(t, append(steps, step{at: at, ev: ev}), re)
+	if !ok {
+		return
+	}
+	g, ok := s.activeGrant(t, rec.GrantID)
+	if !ok || !s.claimCode(t, hash, rec.GrantID, whyCodeReplayed) {
+		return
+	}
+	ev.Use, ev.RedirectURI = "prev", nil
+	s.answerTokens(t, app, g, []store.Step{toStoreStep(step{at: at, ev: ev})}, res, rec.Nonce, nil)
+}
+
+// readCode reads the record of the request's code: found when this live
+// org issued it (an expired one too: the engine says it expired). On a
+// store error the client got a 500 and ok is false.
+func (s *Server) readCode(t *tokenRequest, hash string) (rec store.Code, found, ok bool) {
+	if t.get("code") == "" {
+		return rec, false, true
+	}
+	rec, err := s.st.GetCode(t.r.Context(), hash, t.now)
+	if err != nil && !missing(err) {
+		s.internal(t.w, t.r, err)
+		return rec, false, false
+	}
+	return rec, (err == nil || errors.Is(err, store.ErrExpired)) && rec.ScenarioID == t.o.id, true
+}
+
+// codeHistory is what the engine needs to judge a code's redemption: the
+// authorize request that issued it (and an earlier redemption) as steps,
+// this request's PKCE verifier and redirect_uri in ev, and when to judge
+// it. ok false: the client has been answered.
+func (s *Server) codeHistory(t *tokenRequest, rec store.Code, ev *policy.Event) (steps []step, at time.Time, ok bool) {
+	a, err := fromStoreStep(rec.Authorize)
+	if err != nil {
+		s.internal(t.w, t.r, err)
+		return nil, at, false
+	}
+	steps = []step{a}
+	if !rec.UsedAt.IsZero() {
+		steps = append(steps, step{at: rec.UsedAt, ev: earlierUse("authorization_code", rec.ClientID)})
+	}
+	ev.Use = "s0"
+	if !codeVerifier(t, rec.Challenge, ev) { // verifier.go
+		return nil, at, false
+	}
+	if t.has("redirect_uri") || t.o.rfc() {
+		ev.RedirectURI = redeemedRedirect(t.get("redirect_uri"), rec.RedirectURI, a.ev.RedirectURI)
+	}
+	return steps, codeJudgedAt(rec, t.now), true
+}
+
+// redeemedRedirect is the token request's redirect_uri as the engine
+// compares it with the authorize request's registered one: the URI the
+// code was issued for reads as the registered callback it matched; the
+// registered form of a loopback URI used with another port does not match
+// (exact match only).
+func redeemedRedirect(got, issuedFor string, registered *string) *string {
+	reg := ""
+	if registered != nil {
+		reg = *registered
+	}
+	if got == issuedFor {
+		got = reg
+	} else if got == reg {
+		got += " "
+	}
+	return &got
+}
+
+// codeJudgedAt is when the engine judges a code: now, but for a code past
+// its store expiry (rfc mode keeps codes 10 minutes) no earlier than the
+// end of Salesforce's lifetime, so that the engine says expired.
+func codeJudgedAt(rec store.Code, now time.Time) time.Time {
+	if end := rec.IssuedAt.Add(policy.LiveAuthCodeLifetime); !rec.ExpiresAt.After(now) && now.Before(end) {
+		return end
+	}
+	return now
+}
+
+// activeGrant is the grant a granted code redemption continues; when it is
+// gone or revoked the client gets invalid_grant, and ok is false.
+func (s *Server) activeGrant(t *tokenRequest, id string) (store.Grant, bool) {
+	g, err := s.st.GetGrant(t.r.Context(), id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.internal(t.w, t.r, err)
+		return g, false
+	}
+	if err != nil || g.Status != store.GrantActive {
+		invalidGrant(t.w, policy.LiveDescInvalidCode)
+		return g, false
+	}
+	return g, true
+}
