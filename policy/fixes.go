@@ -55,7 +55,7 @@ func addFixes(s *Scenario, opt Options, res *Result, candidates [][]Fix, b *budg
 // verifiedFixes searches breadth-first: single changes first, then a change
 // extended by what the next failing rule suggests. Candidates are tried on
 // Go values (patchStruct); a winner is offered as the JSON Patch that
-// applies to the scenario's document as is (offeredPatch). complete is
+// applies to the scenario's document as is (fixOffer). complete is
 // false when the work budget ran out before the search ended.
 func verifiedFixes(s *Scenario, event int, candidates []Fix, opt Options, b *budget) (fixes []Fix, complete bool) {
 	tries := maxFixEvaluations

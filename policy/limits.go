@@ -26,8 +26,8 @@ const (
 	// maxEventEvaluations is the work budget of one evaluation: events
 	// evaluated, in the timeline and in every fix-search re-evaluation, with
 	// JSON handling counted in event evaluations too. Spending it all takes
-	// about 0.15 s natively and a second in a browser tab; the largest
-	// preset needs under 2 000.
+	// about 0.3 s natively and 2 s in a browser tab; the largest preset
+	// needs under 2 000.
 	maxEventEvaluations = 100_000
 	// jsonBytesPerEvaluation: JSON bytes handled (a scenario document
 	// marshalled, patched, encoded, decoded) charged as one event

@@ -184,7 +184,6 @@ const (
 	LiveDescSessionExpired         = descSessionExpired
 	LiveDescLoginFailed            = descLoginFailed
 	LiveDescLockedOut              = descLockedOut
-	LiveDescAuthFailure            = descAuthFailure
 	LiveErrInvalidScope            = errInvalidScope
 	LiveDescSessionNotREST         = descSessionNotREST
 	LiveErrAccessDenied            = errAccessDenied

@@ -11,7 +11,7 @@ import (
 // patchStruct applies add, remove and replace operations to s on its Go
 // values, addressing fields by their JSON names, and returns the patched
 // scenario; s is not modified. It is the fast path of fix verification
-// (offeredPatch works out the JSON Patch that is offered).
+// (fixOffer works out the JSON Patch that is offered).
 //
 // The copy is shallow but for what the patch writes: every slice and
 // pointer on an operation's path is copied before the write, the rest is

@@ -104,16 +104,7 @@ func sameJSON(t *testing.T, a, b []byte) bool {
 // engine's patch and evanphx apply it the same, or both fail, and
 // applyPatch (with its rewrites) gives the same document either way.
 func TestJSONPatchMatchesEvanphxOnFixes(t *testing.T) {
-	var scenarios []*Scenario
-	for _, p := range Presets() {
-		s, _ := presetScenario(t, p.Name)
-		scenarios = append(scenarios, s)
-	}
-	for _, tb := range ruleTables {
-		for _, c := range tb.cases() {
-			scenarios = append(scenarios, decodeScenario(t, c.s))
-		}
-	}
+	scenarios := presetAndRuleScenarios(t)
 	patches, offered := 0, 0
 	for si, s := range scenarios {
 		doc, err := json.Marshal(s)

@@ -212,3 +212,19 @@ func TestPresetFixes(t *testing.T) {
 		}
 	}
 }
+
+// presetAndRuleScenarios is every preset and every rule table case, decoded:
+// the scenarios the fix-search properties are checked on.
+func presetAndRuleScenarios(t testing.TB) []*Scenario {
+	var scenarios []*Scenario
+	for _, p := range Presets() {
+		s, _ := presetScenario(t, p.Name)
+		scenarios = append(scenarios, s)
+	}
+	for _, tb := range ruleTables {
+		for _, c := range tb.cases() {
+			scenarios = append(scenarios, decodeScenario(t, c.s))
+		}
+	}
+	return scenarios
+}

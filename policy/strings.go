@@ -114,8 +114,7 @@ const (
 // locked-out user, logout(), an envelope it cannot route), in Salesforce's
 // words.
 const (
-	LiveErrInvalidLogin  = errInvalidLogin
-	LiveDescInvalidLogin = descInvalidLogin
+	LiveErrInvalidLogin = errInvalidLogin
 	// logout() (or any call) whose SessionHeader names no live session.
 	LiveDescSoapIllegalSession = "Invalid Session ID found in SessionHeader: Illegal Session"
 	// A Body element that is no operation of the endpoint's WSDL (the

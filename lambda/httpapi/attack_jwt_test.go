@@ -1,9 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"testing"
@@ -67,15 +64,7 @@ func jwtBearer(t *testing.T, e *env, assertion string) (int, map[string]any) {
 // token, as JSON (fields by their scenario names) and decoded.
 func originEvent(t *testing.T, e *env, access string) (map[string]any, policy.Event) {
 	t.Helper()
-	sum := sha256.Sum256([]byte(access))
-	tok, err := e.st.GetToken(context.Background(), hex.EncodeToString(sum[:]), time.Now())
-	if err != nil {
-		t.Fatalf("token not stored: %v", err)
-	}
-	g, err := e.st.GetGrant(context.Background(), tok.GrantID)
-	if err != nil {
-		t.Fatalf("grant not stored: %v", err)
-	}
+	g := e.grantOf(access)
 	var m map[string]any
 	var ev policy.Event
 	if json.Unmarshal(g.Origin.Event, &m) != nil || json.Unmarshal(g.Origin.Event, &ev) != nil {

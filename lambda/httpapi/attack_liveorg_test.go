@@ -268,7 +268,7 @@ func TestAttackApprovalsByIndex(t *testing.T) {
 		g := store.Grant{ID: "noise" + string(rune('A'+i%26)) + strings.Repeat("x", i%7) + time.Duration(i).String(), ScenarioID: e.orgID,
 			ClientID: clientID, Org: "Acme", User: "bo@acme.test", App: "Acme Sync", Interactive: true, Status: store.GrantActive,
 			CreatedAt: time.Now(), Origin: store.Step{At: time.Now(), Event: []byte(`{"do":"authorize"}`)}}
-		if err := e.st.PutGrant(ctx, g); err != nil {
+		if err := e.st.Commit(ctx, store.Write{OrgID: e.orgID, Now: time.Now(), Grant: &g}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,18 +15,22 @@ import (
 // Salesforce, whose rows need a user): the login page's as "Application"
 // logins, OAuth decisions as "Remote Access 2.0" with the app's name. The
 // status is the engine's answer mapped by policy.LoginHistoryStatus, so the
-// playground and the live org agree. A store error while recording is
-// logged, never turned into a failed login.
+// playground and the live org agree. A granted request's row is written
+// in the same transaction as its tokens (grantedLogin); a refused one's on
+// its own, as the answer goes out. A store error while recording a refusal
+// is logged, never turned into a failed login.
 
 // loginAudit is what one request tells Login History: the engine's last
 // answer (evaluate reports it) and whom it was about.
 type loginAudit struct {
-	mu     sync.Mutex
-	o      *liveOrg
-	res    *policy.EventResult
-	user   string
-	app    string
-	status string // set outside the engine (a lockout)
+	mu        sync.Mutex
+	loginType string
+	o         *liveOrg
+	res       *policy.EventResult
+	user      string
+	app       string
+	status    string // set outside the engine (a lockout)
+	recorded  bool   // the row went out with the request's own write
 }
 
 type auditKey struct{}
@@ -78,7 +82,7 @@ func (a *loginAudit) lockedOut(o *liveOrg, user, clientID string) {
 // when it refused, Success when it granted and the client got a 200.
 func (s *Server) audited(loginType string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a := &loginAudit{}
+		a := &loginAudit{loginType: loginType}
 		r = r.WithContext(context.WithValue(r.Context(), auditKey{}, a))
 		h(&auditWriter{ResponseWriter: w, header: func(status int) { s.recordAudit(r, a, status, loginType) }}, r)
 	}
@@ -87,6 +91,9 @@ func (s *Server) audited(loginType string, h http.HandlerFunc) http.HandlerFunc 
 func (s *Server) recordAudit(r *http.Request, a *loginAudit, httpStatus int, loginType string) {
 	a.mu.Lock()
 	o, user, app, status := a.o, a.user, a.app, a.status
+	if a.recorded {
+		o = nil
+	}
 	if status == "" && a.res != nil {
 		switch {
 		case a.res.Outcome != policy.Granted:
@@ -108,19 +115,47 @@ func (s *Server) recordLogin(r *http.Request, o *liveOrg, username, loginType, a
 }
 
 // recordLoginEvent is recordLogin for a row with more to say (SOAP
-// login()'s ApiType and ApiVersion): the request's details (time, source
-// address, browser, platform, login URL, method) are filled in here.
+// login()'s ApiType and ApiVersion), written on its own.
 func (s *Server) recordLoginEvent(r *http.Request, o *liveOrg, e store.LoginEvent) {
+	rows := s.loginRow(r, o, e)
+	if len(rows) == 0 {
+		return
+	}
+	w := store.Write{OrgID: o.id, Now: rows[0].At, Logins: rows, Behind: true} // no answer waits on a row
+	if err := s.st.Commit(context.WithoutCancel(r.Context()), w); err != nil {
+		s.cfg.Logger.Warn("login history not recorded", "org", o.id, "err", err)
+	}
+}
+
+// loginRow is the row of e (none for a name that is no user of the
+// scenario): the request's details (time, source address, browser,
+// platform, login URL, method) are filled in here.
+func (s *Server) loginRow(r *http.Request, o *liveOrg, e store.LoginEvent) []store.LoginEvent {
 	org, u := o.sc.FindUser(e.User)
 	if u == nil {
-		return
+		return nil
 	}
 	e.OrgID, e.ID, e.At, e.Org = o.id, randomToken("")[:22], s.cfg.Now(), org.Name
 	e.Browser, e.Platform = userAgent(r.UserAgent())
 	e.SourceIP, e.LoginURL, e.Method = clientIP(r), r.Host, r.Method
-	if err := s.st.AddLoginHistory(context.WithoutCancel(r.Context()), e); err != nil {
-		s.cfg.Logger.Warn("login history not recorded", "org", o.id, "err", err)
+	return []store.LoginEvent{e}
+}
+
+// grantedLogin is the Success row of a request the engine granted, for the
+// write that issues its tokens (none outside the audited endpoints, or for
+// no user of the scenario); the request then records nothing more.
+func (s *Server) grantedLogin(r *http.Request) []store.LoginEvent {
+	a := auditOf(r.Context())
+	if a == nil {
+		return nil
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.o == nil || a.res == nil || a.res.Outcome != policy.Granted || a.status != "" {
+		return nil
+	}
+	a.recorded = true
+	return s.loginRow(r, a.o, store.LoginEvent{User: a.user, LoginType: a.loginType, App: a.app, Status: policy.LoginStatusSuccess})
 }
 
 // auditAuthorize records an authorization decision: a refusal, or a grant

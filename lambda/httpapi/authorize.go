@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -276,76 +275,67 @@ func (s *Server) showConsent(w http.ResponseWriter, o *liveOrg, p authParams, us
 
 // approve records the user's approval (the granted authorize request,
 // origin) as a grant and sends the callback its code, or in the
-// user-agent flow its tokens, with state and iss.
+// user-agent flow its tokens, with state and iss. The grant, the oldest
+// approval it displaces, and the code or tokens are one write.
 func (s *Server) approve(w http.ResponseWriter, r *http.Request, o *liveOrg, p authParams, origin step, res policy.EventResult, post bool) {
 	ctx, now := r.Context(), origin.at
 	app := o.sc.AppByConsumerKey(p.clientID)
-	g := store.Grant{ID: randomToken("g"), ScenarioID: o.id, ClientID: p.clientID, Org: origin.ev.Org, User: origin.ev.User, App: app.Name,
+	g := store.Grant{ID: newGrantID(), ScenarioID: o.id, ClientID: p.clientID, Org: origin.ev.Org, User: origin.ev.User, App: app.Name,
 		Scope: res.Issued.Scope, Interactive: true, Origin: toStoreStep(origin), Status: store.GrantActive, CreatedAt: now}
-	if err := s.st.PutGrant(ctx, g); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	if err := s.capApprovals(ctx, o, g, now); err != nil {
-		s.internal(w, r, err)
-		return
-	}
-	q, sep, err := s.callbackParams(ctx, o, p, app, g, res, now)
+	revoke, err := s.capApprovals(ctx, o, g)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	s.redirect(w, r, withParams(p.redirectURI, sep, q), post)
-}
-
-// callbackParams are what the callback gets for a granted request: a new
-// code in the query or, in the user-agent flow, the tokens in the
-// fragment (sep says which), with state and iss.
-func (s *Server) callbackParams(ctx context.Context, o *liveOrg, p authParams, app *policy.App, g store.Grant, res policy.EventResult, now time.Time) (q url.Values, sep string, err error) {
-	q, sep = url.Values{}, "?"
+	write := store.Write{OrgID: o.id, Now: now, Grant: &g, Revoke: revoke}
+	q, sep := url.Values{}, "?"
 	if res.Delivery == policy.DeliverRedirectFragment {
-		body, err := s.issueTokens(ctx, o, app, g, nil, res, now, "")
+		body, tokens, err := s.issueTokens(o, issue{app: app, grant: g, res: res}, now)
 		if err != nil {
-			return nil, "", err
+			s.internal(w, r, err)
+			return
 		}
-		for k, v := range body {
-			q.Set(k, stringValue(v))
-		}
-		sep = "#"
+		q = body.fragment()
+		sep, write.Tokens, write.UseGrant = "#", tokens, g.ID
 	} else {
-		code, err := s.issueCode(ctx, o, p, g, res, now)
-		if err != nil {
-			return nil, "", err
-		}
+		code, c := s.newCode(o, p, g, res, now)
 		q.Set("code", code)
+		write.Codes = []store.Code{c}
+	}
+	if err := s.st.Commit(ctx, write); err != nil {
+		s.internal(w, r, err)
+		return
 	}
 	if p.state != "" {
 		q.Set("state", p.state)
 	}
 	q.Set("iss", o.issuer())
-	return q, sep, nil
+	s.redirect(w, r, withParams(p.redirectURI, sep, q), post)
 }
 
-// issueCode stores a new authorization code of grant g and returns it. It
-// lives Salesforce's lifetime, or 10 minutes in rfc mode.
-func (s *Server) issueCode(ctx context.Context, o *liveOrg, p authParams, g store.Grant, res policy.EventResult, now time.Time) (string, error) {
-	code := randomToken("aPrx")
+// newCode is a new authorization code of grant g and its record. It lives
+// Salesforce's lifetime, or 10 minutes in rfc mode.
+func (s *Server) newCode(o *liveOrg, p authParams, g store.Grant, res policy.EventResult, now time.Time) (string, store.Code) {
+	code := namedToken(codePrefix, g.ID)
 	life := policy.LiveAuthCodeLifetime
 	if o.rfc() {
 		life = 10 * time.Minute
 	}
-	c := store.Code{Hash: hashToken(code), ScenarioID: o.id, ClientID: p.clientID, RedirectURI: p.redirectURI,
+	return code, store.Code{Hash: hashToken(code), ScenarioID: o.id, ClientID: p.clientID, RedirectURI: p.redirectURI,
 		Challenge: p.challenge, Nonce: p.nonce, Org: g.Org, User: g.User, Scope: res.Issued.Scope,
 		Authorize: g.Origin, GrantID: g.ID, IssuedAt: now, ExpiresAt: now.Add(life)}
-	return code, s.st.PutCode(ctx, c)
 }
 
-// capApprovals keeps five live approvals per user and app: a sixth revokes
-// the oldest, as Salesforce does.
-func (s *Server) capApprovals(ctx context.Context, o *liveOrg, g store.Grant, now time.Time) error {
+// maxApprovalsPerApp is how many live approvals a user keeps per app: a
+// sixth revokes the oldest, as Salesforce does.
+const maxApprovalsPerApp = 5
+
+// capApprovals are the revocations a new approval g brings: the user's
+// oldest approvals of the app beyond maxApprovalsPerApp with g.
+func (s *Server) capApprovals(ctx context.Context, o *liveOrg, g store.Grant) ([]store.Revocation, error) {
 	gs, err := s.st.ListApprovals(ctx, o.id, g.User)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var live []store.Grant
 	for _, x := range gs {
@@ -353,12 +343,11 @@ func (s *Server) capApprovals(ctx context.Context, o *liveOrg, g store.Grant, no
 			live = append(live, x)
 		}
 	}
-	for i := 0; i < len(live)-5; i++ {
-		if err := s.st.RevokeGrant(ctx, live[i].ID, "a sixth approval of the app by this user revoked the oldest", now); err != nil {
-			return err
-		}
+	var out []store.Revocation
+	for i := 0; i < len(live)+1-maxApprovalsPerApp; i++ {
+		out = append(out, store.Revocation{GrantID: live[i].ID, User: live[i].User, Why: "a sixth approval of the app by this user revoked the oldest"})
 	}
-	return nil
+	return out, nil
 }
 
 // deliverDenial answers an engine denial in its channel.
@@ -410,16 +399,4 @@ func withParams(base, sep string, q url.Values) string {
 		sep = "&"
 	}
 	return base + sep + q.Encode()
-}
-
-func stringValue(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case int:
-		return strconv.Itoa(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	}
-	return ""
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"html/template"
 	"math"
@@ -31,20 +32,24 @@ import (
 // again and, when the engine grants it, claims the device code (single use).
 
 const (
-	grantDeviceCode     = "urn:ietf:params:oauth:grant-type:device_code"
-	grantTokenExchange  = "urn:ietf:params:oauth:grant-type:token-exchange"
-	tokenTypeAccess     = "urn:ietf:params:oauth:token-type:access_token"
-	deviceCodeLifetime  = 10 * time.Minute
-	devicePollInterval  = 5
-	errAuthPending      = "authorization_pending" // RFC 8628; Salesforce's string UNCONFIRMED
-	descAuthPending     = "the user has not approved or denied the device yet"
-	userCodeAlphabet    = "BCDFGHJKLMNPQRSTVWXZ" // no vowels, no look-alikes (RFC 8628 §6.1)
-	deviceFlowCookie    = "caplab_device"
-	deviceDecisionGrant = "gdev"
+	grantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
+	grantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	tokenTypeAccess    = "urn:ietf:params:oauth:token-type:access_token"
+	deviceCodeLifetime = 10 * time.Minute
+	devicePollInterval = 5
+	errAuthPending     = "authorization_pending" // RFC 8628; Salesforce's string UNCONFIRMED
+	descAuthPending    = "the user has not approved or denied the device yet"
+	userCodeAlphabet   = "BCDFGHJKLMNPQRSTVWXZ" // no vowels, no look-alikes (RFC 8628 §6.1)
+	deviceFlowCookie   = "caplab_device"
 )
 
-// deviceGrantID is the id of the grant recording the decision on a device code.
-func deviceGrantID(deviceHash string) string { return deviceDecisionGrant + deviceHash[:40] }
+// deviceGrantID is the id of the grant recording the decision on a device
+// code: derived from the code's hash, so the poll reads the code and the
+// decision at once (and the refresh tokens it issues name it).
+func deviceGrantID(deviceHash string) string {
+	sum := sha256.Sum256([]byte("device decision:" + deviceHash))
+	return tokenEncoding.EncodeToString(sum[:grantIDBytes])
+}
 
 // normalUserCode is a user code without hyphens and spaces, upper case.
 func normalUserCode(code string) string {
@@ -126,15 +131,15 @@ func (s *Server) userCode(w http.ResponseWriter, r *http.Request, o *liveOrg, co
 		codeForm(w, o, http.StatusOK, "That code is too long. Check the code on your device.")
 		return store.Code{}, false
 	}
-	uc, err := s.st.GetCode(r.Context(), userCodeKey(code), s.cfg.Now())
-	switch {
-	case err == nil && uc.ScenarioID == o.id && uc.Nonce != "" && uc.UsedAt.IsZero():
-		return uc, true
-	case err == nil || missing(err):
-		codeForm(w, o, http.StatusOK, "That code is invalid, expired or already used. Check the code on your device.")
-	default:
+	rec, err := s.st.Lookup(r.Context(), store.Keys{Code: userCodeKey(code)})
+	if err != nil {
 		s.internal(w, r, err)
+		return store.Code{}, false
 	}
+	if uc := rec.Code; uc != nil && uc.ScenarioID == o.id && uc.Nonce != "" && uc.UsedAt.IsZero() && store.CheckCode(*uc, s.cfg.Now()) == nil {
+		return *uc, true
+	}
+	codeForm(w, o, http.StatusOK, "That code is invalid, expired or already used. Check the code on your device.")
 	return store.Code{}, false
 }
 
@@ -290,15 +295,17 @@ func (s *Server) deviceDecide(w http.ResponseWriter, r *http.Request, o *liveOrg
 		s.internal(w, r, err)
 		return
 	}
-	if _, err := s.st.ClaimCode(ctx, uc.Hash, now); errors.Is(err, store.ErrAlreadyUsed) || missing(err) {
-		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "this code was already used or has expired", "")
-		return
-	} else if err != nil {
+	allowed := decision == "allow" && res.Outcome == policy.Granted
+	write, err := s.decisionWrite(ctx, o, uc, step{at: now, ev: ev}, res, allowed)
+	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	allowed := decision == "allow" && res.Outcome == policy.Granted
-	if err := s.recordDecision(ctx, o, uc, step{at: now, ev: ev}, res, allowed); err != nil {
+	write.ClaimCode = uc.Hash
+	if err := s.st.Commit(ctx, write); errors.Is(err, store.ErrAlreadyUsed) || missing(err) || errors.Is(err, store.ErrExists) {
+		errorPage(w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "this code was already used or has expired", "")
+		return
+	} else if err != nil {
 		s.internal(w, r, err)
 		return
 	}
@@ -312,20 +319,22 @@ func (s *Server) deviceDecide(w http.ResponseWriter, r *http.Request, o *liveOrg
 	}
 }
 
-// recordDecision stores the grant the poll reads: an allowed decision is
-// the user's approval (counted with their others); any other is revoked.
-func (s *Server) recordDecision(ctx context.Context, o *liveOrg, uc store.Code, decision step, res policy.EventResult, allowed bool) error {
+// decisionWrite stores the grant the poll reads: an allowed decision is
+// the user's approval (counted with their others, the oldest beyond five
+// revoked); any other is revoked.
+func (s *Server) decisionWrite(ctx context.Context, o *liveOrg, uc store.Code, decision step, res policy.EventResult, allowed bool) (store.Write, error) {
 	now := decision.at
 	app := o.sc.AppByConsumerKey(uc.ClientID)
 	g := store.Grant{ID: deviceGrantID(uc.Nonce), ScenarioID: o.id, ClientID: uc.ClientID, Org: decision.ev.Org, User: decision.ev.User, App: app.Name,
 		Scope: res.Issued.Scope, Interactive: allowed, Origin: toStoreStep(decision), Status: store.GrantActive, CreatedAt: now}
+	w := store.Write{OrgID: o.id, Now: now, Grant: &g}
 	if !allowed {
 		g.Status, g.RevokedAt, g.RevokedWhy = store.GrantRevoked, now, "the device authorization was denied"
+		return w, nil
 	}
-	if err := s.st.PutGrant(ctx, g); err != nil || !allowed {
-		return err
-	}
-	return s.capApprovals(ctx, o, g, now)
+	var err error
+	w.Revoke, err = s.capApprovals(ctx, o, g)
+	return w, err
 }
 
 // displayUserCode is an entered code as devices show it: upper case, a

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -143,6 +145,51 @@ func (c *clock) Advance(d time.Duration) {
 	}
 }
 
+// accessPayload is what an access token (or session ID) carries: its
+// grant, its id and the requests after the grant's origin. It reads the
+// payload without checking the MAC (the server does that).
+type accessPayload struct {
+	Org    string `json:"o"`
+	Grant  string `json:"g"`
+	JTI    string `json:"j"`
+	Kind   string `json:"k"`
+	Client string `json:"c"`
+	Scope  string `json:"s"`
+	Chain  []struct {
+		At    int64           `json:"a"` // Unix ns
+		Event json.RawMessage `json:"e"`
+	} `json:"h"`
+}
+
+// sfTokenEncoding is base64 in Salesforce's token alphabet, as the live
+// org writes its tokens.
+var sfTokenEncoding = base64.NewEncoding("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._").WithPadding(base64.NoPadding)
+
+func readPayload(t testing.TB, access string) accessPayload {
+	t.Helper()
+	_, body, ok := strings.Cut(access, "!AQ")
+	raw, err := sfTokenEncoding.DecodeString(body)
+	if !ok || err != nil || len(raw) <= sha256.Size {
+		t.Fatalf("access token %.40q… does not have the live org's shape: %v", access, err)
+	}
+	var p accessPayload
+	if err := json.Unmarshal(raw[:len(raw)-sha256.Size], &p); err != nil {
+		t.Fatalf("access token payload: %v", err)
+	}
+	return p
+}
+
+// grantOf reads the grant an access token belongs to from the store.
+func (e *env) grantOf(access string) store.Grant {
+	e.t.Helper()
+	p := readPayload(e.t, access)
+	r, err := e.st.Lookup(context.Background(), store.Keys{OrgID: e.orgID, Grant: p.Grant})
+	if err != nil || r.Grant == nil {
+		e.t.Fatalf("the grant of the access token is not stored: %v", err)
+	}
+	return *r.Grant
+}
+
 // env is a running test server.
 type env struct {
 	t       testing.TB
@@ -154,6 +201,7 @@ type env struct {
 	issuer  string
 	orgPath string // the issuer's path: /o/{live org id}
 	orgID   string // the live org id
+	dataDir string // the directory of the bolt file (bolt envs)
 }
 
 type envOpt struct {
@@ -174,8 +222,10 @@ func newEnv(t testing.TB, o envOpt) *env {
 	t.Helper()
 	keys(t)
 	var st store.Store = memstore.New()
+	dataDir := ""
 	if o.bolt {
-		bs, err := boltstore.Open(filepath.Join(t.TempDir(), "caplab.db"))
+		dataDir = t.TempDir()
+		bs, err := boltstore.Open(filepath.Join(dataDir, "caplab.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +245,7 @@ func newEnv(t testing.TB, o envOpt) *env {
 	ts.Config.Handler = httpapi.New(cfg, served)
 	ts.Start()
 	t.Cleanup(func() { ts.Close(); st.Close() })
-	e := &env{t: t, ts: ts, clock: c, st: st, base: base}
+	e := &env{t: t, ts: ts, clock: c, st: st, base: base, dataDir: dataDir}
 	if o.scenario == nil {
 		o.scenario = scenarioJSON(t, nil)
 	}

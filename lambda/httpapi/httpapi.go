@@ -43,8 +43,13 @@ type Config struct {
 	// verify until they expire.
 	PreviousSigningKeys []*rsa.PublicKey
 	// CookieKey authenticates the login and consent flow cookies (32 random
-	// bytes; generated when empty, which ends flows in progress on restart).
+	// bytes; generated when empty, which ends flows in progress on restart)
+	// and, through a key derived from it, the self-contained access tokens
+	// and session IDs (tokens.go).
 	CookieKey []byte
+	// PreviousCookieKeys are earlier cookie keys: access tokens signed
+	// under them are still accepted until they expire after a rotation.
+	PreviousCookieKeys [][]byte
 	// Retention is how long shares and grants are kept (default
 	// store.DefaultRetention); the store deletes what is older.
 	Retention store.Retention
@@ -78,6 +83,9 @@ type Server struct {
 
 	mu    sync.Mutex
 	cache map[string]*liveOrg // decoded live orgs, by live org id
+
+	tokenKeys [][]byte       // access-token MAC keys, the current one first (tokens.go)
+	verified  verifiedTokens // claims of access tokens verified lately (tokens.go)
 
 	limits rateLimits
 }
@@ -132,7 +140,8 @@ func NewServer(cfg Config, st store.Store) *Server {
 	if cfg.SigningKey == nil {
 		panic("httpapi: Config.SigningKey is required")
 	}
-	s := &Server{cfg: cfg, st: st, keyID: keyID(&cfg.SigningKey.PublicKey), mux: http.NewServeMux(), orgMux: http.NewServeMux(), cache: map[string]*liveOrg{}}
+	s := &Server{cfg: cfg, st: st, keyID: keyID(&cfg.SigningKey.PublicKey), mux: http.NewServeMux(), orgMux: http.NewServeMux(), cache: map[string]*liveOrg{},
+		tokenKeys: tokenKeys(append([][]byte{cfg.CookieKey}, cfg.PreviousCookieKeys...)...)}
 	if !cfg.NoRateLimits {
 		s.limits = newRateLimits()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/caplab/caplab/lambda/store"
 	"github.com/caplab/caplab/policy"
@@ -18,7 +19,8 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-// session is a valid access token with its grant.
+// accessSession is a valid access token (or login() session ID) with its
+// grant.
 type accessSession struct {
 	tok   store.Token
 	grant store.Grant
@@ -26,35 +28,66 @@ type accessSession struct {
 }
 
 // checkAccess validates an access token (or a SOAP login() session ID,
-// which the REST API takes alike): it exists for this live org, is
-// not revoked (nor its grant) and has not idled out. Like a Salesforce
-// session, its expiry slides: a use after half the timeout restarts it.
+// which the REST API takes alike): issued by this live org, not revoked
+// (alone or with its grant) and not idled out, which one read of its grant
+// and mark tells. Like a Salesforce session, its expiry slides: a use after
+// half the timeout restarts it (a write to its mark, then).
 func (s *Server) checkAccess(ctx context.Context, o *liveOrg, token string) (accessSession, error) {
-	if token == "" {
-		return accessSession{}, store.ErrNotFound
-	}
 	now := s.cfg.Now()
-	tok, err := s.st.GetToken(ctx, hashToken(token), now)
+	tok, g, err := s.readToken(ctx, o, token, now)
 	if err != nil {
 		return accessSession{}, err
 	}
-	if (tok.Kind != store.KindAccess && tok.Kind != store.KindSession) || tok.ScenarioID != o.id {
+	if tok.Kind != store.KindAccess && tok.Kind != store.KindSession {
 		return accessSession{}, store.ErrNotFound
-	}
-	g, err := s.st.GetGrant(ctx, tok.GrantID)
-	if err != nil {
-		return accessSession{}, err
 	}
 	last := tok.IssuedAt
 	if tok.LastUsedAt.After(last) {
 		last = tok.LastUsedAt
 	}
 	if tok.Timeout > 0 && now.Sub(last) >= tok.Timeout/2 {
-		if err := s.st.TouchToken(ctx, tok.Hash, now, now.Add(tok.Timeout)); err != nil {
+		m := store.Mark{Key: tok.Hash, OrgID: o.id, LastUsedAt: now, ExpiresAt: now.Add(tok.Timeout)}
+		// Activity is bookkeeping: no answer waits on it (store.Write.Behind).
+		if err := s.st.Commit(ctx, store.Write{OrgID: o.id, Now: now, Marks: []store.Mark{m}, Behind: true}); err != nil {
 			return accessSession{}, err
 		}
+		tok.LastUsedAt, tok.ExpiresAt = now, m.ExpiresAt
 	}
-	return accessSession{tok: tok, grant: g, id: s.identityOf(o, g.Org, g.User)}, nil
+	return accessSession{tok: tok, grant: *g, id: s.identityOf(o, g.Org, g.User)}, nil
+}
+
+// readToken reads a token of this live org (an access token or session ID,
+// or a refresh token) with its grant, in one round trip, and applies the
+// read rules: ErrNotFound for one it did not issue (g nil); ErrRevoked
+// (the token or its grant; g nil when the grant is gone) or ErrExpired,
+// with the record.
+func (s *Server) readToken(ctx context.Context, o *liveOrg, v string, now time.Time) (tok store.Token, g *store.Grant, err error) {
+	if c, ok := s.readAccess(v); ok {
+		if c.Org != o.id {
+			return tok, nil, store.ErrNotFound
+		}
+		r, err := s.st.Lookup(ctx, store.Keys{OrgID: o.id, Grant: c.Grant, Mark: c.markKey()})
+		if err != nil {
+			return tok, nil, err
+		}
+		if c.grantless() {
+			r.Grant = c.grant(o)
+		}
+		tok = c.token(r.Grant, r.Mark)
+		return tok, r.Grant, store.CheckToken(tok, r.Grant, now)
+	}
+	gid := grantOf(refreshPrefix, v)
+	if gid == "" {
+		return tok, nil, store.ErrNotFound
+	}
+	r, err := s.st.Lookup(ctx, store.Keys{OrgID: o.id, Token: hashToken(v), Grant: gid})
+	if err != nil {
+		return tok, nil, err
+	}
+	if r.Token == nil || r.Token.GrantID != gid || r.Token.ScenarioID != o.id {
+		return tok, nil, store.ErrNotFound
+	}
+	return *r.Token, r.Grant, store.CheckToken(*r.Token, r.Grant, now)
 }
 
 // invalidSession is the REST API's 401.

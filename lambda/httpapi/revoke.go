@@ -30,23 +30,24 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request, o *liveOrg
 	}
 	ctx := r.Context()
 	now := s.cfg.Now()
-	tok, err := s.st.GetToken(ctx, hashToken(token), now)
-	if (err == nil || errors.Is(err, store.ErrRevoked) || errors.Is(err, store.ErrExpired)) && tok.Kind == store.KindSession && tok.ScenarioID == o.id {
-		s.refuseSessionRevoke(w, r, o, tok) // soap.go: a login() session ID is no OAuth token
+	tok, g, err := s.readToken(ctx, o, token, now)
+	if (err == nil || errors.Is(err, store.ErrRevoked) || errors.Is(err, store.ErrExpired)) && tok.Kind == store.KindSession && g != nil {
+		s.refuseSessionRevoke(w, r, o, tok, *g) // soap.go: a login() session ID is no OAuth token
 		return
 	}
-	if err == nil && o.rfc() && tok.ScenarioID == o.id && tok.ClientID != c.id {
+	if err == nil && o.rfc() && tok.ClientID != c.id {
 		writeOAuthError(w, http.StatusBadRequest, errUnauthorizedClient, "the token was not issued to this client")
 		return
 	}
 	switch {
-	case err == nil && tok.ScenarioID == o.id:
+	case err == nil:
+		// A refresh token is revoked with its grant (every token of it);
+		// an access token alone, by its mark.
+		write := store.Write{OrgID: o.id, Now: now, Marks: []store.Mark{{Key: tok.Hash, OrgID: o.id, Revoked: true, ExpiresAt: tok.ExpiresAt}}}
 		if tok.Kind == store.KindRefresh {
-			err = s.st.RevokeGrant(ctx, tok.GrantID, "the refresh token was revoked", now)
-		} else {
-			err = s.st.RevokeToken(ctx, tok.Hash, now)
+			write.Marks, write.Revoke = nil, []store.Revocation{{GrantID: g.ID, User: g.User, Why: "the refresh token was revoked"}}
 		}
-		if err != nil {
+		if err := s.st.Commit(ctx, write); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.internal(w, r, err)
 			return
 		}
@@ -137,6 +138,19 @@ func publicClient(app *policy.App) bool {
 	return app.OAuth.RequireSecretForWebServerFlow != nil && !*app.OAuth.RequireSecretForWebServerFlow
 }
 
+// introspection is RFC 7662's answer for an active token.
+type introspection struct {
+	Active    bool   `json:"active"`
+	Scope     string `json:"scope"`
+	ClientID  string `json:"client_id"`
+	Username  string `json:"username"`
+	Sub       string `json:"sub"`
+	TokenType string `json:"token_type"`
+	Iat       int64  `json:"iat"`
+	Nbf       int64  `json:"nbf"`
+	Exp       int64  `json:"exp,omitempty"`
+}
+
 // handleIntrospect is RFC 7662 introspection: the client authenticates, and
 // sees its own tokens only.
 func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, o *liveOrg) {
@@ -156,8 +170,8 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, o *liv
 		writeJSON(w, http.StatusOK, inactive)
 		return
 	}
-	tok, err := s.st.GetToken(r.Context(), hashToken(token), t.now)
-	if err != nil || tok.ScenarioID != o.id || tok.ClientID != t.c.id {
+	tok, g, err := s.readToken(r.Context(), o, token, t.now)
+	if err != nil || tok.ClientID != t.c.id {
 		if err != nil && !missing(err) {
 			s.internal(w, r, err)
 			return
@@ -165,18 +179,11 @@ func (s *Server) handleIntrospect(w http.ResponseWriter, r *http.Request, o *liv
 		writeJSON(w, http.StatusOK, inactive)
 		return
 	}
-	g, err := s.st.GetGrant(r.Context(), tok.GrantID)
-	if err != nil {
-		writeJSON(w, http.StatusOK, inactive)
-		return
-	}
 	id := s.identityOf(o, g.Org, g.User)
-	m := map[string]any{
-		"active": true, "scope": tok.Scope, "client_id": tok.ClientID, "username": g.User,
-		"sub": s.idURL(o, id), "token_type": tok.Kind + "_token", "iat": tok.IssuedAt.Unix(), "nbf": tok.IssuedAt.Unix(),
-	}
+	m := introspection{Active: true, Scope: tok.Scope, ClientID: tok.ClientID, Username: g.User, Sub: s.idURL(o, id),
+		TokenType: tok.Kind + "_token", Iat: tok.IssuedAt.Unix(), Nbf: tok.IssuedAt.Unix()}
 	if !tok.ExpiresAt.IsZero() {
-		m["exp"] = tok.ExpiresAt.Unix()
+		m.Exp = tok.ExpiresAt.Unix()
 	}
 	writeJSON(w, http.StatusOK, m)
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -134,12 +133,12 @@ func (s *Server) soapLogin(w http.ResponseWriter, r *http.Request, o *liveOrg, a
 		writeSoapFault(w, api, sfFault(res.Error, res.ErrorDescription).at(status))
 		return
 	}
-	sessionID, life, err := s.startSession(ctx, o, ev, res, now)
+	sessionID, life, err := s.startSession(r, o, ev, res, now, store.LoginEvent{User: username, LoginType: policy.LoginTypeSOAP,
+		Status: policy.LoginStatusSuccess, APIType: apiType, APIVersion: version})
 	if err != nil {
 		s.soapInternal(w, r, api, err)
 		return
 	}
-	audit(policy.LoginStatusSuccess)
 	writeSoap(w, http.StatusOK, api.ns, loginResponse(o, s.identityOf(o, ev.Org, username), r.PathValue("api"), version, sessionID, life))
 }
 
@@ -153,27 +152,25 @@ func sourceIP(r *http.Request) string {
 	return a.Unmap().String()
 }
 
-// startSession stores a login() session: a token of kind session under a
-// grant of its own (no app, not an approval) whose origin is the login()
-// request, living as long as the engine's session timeout says.
-func (s *Server) startSession(ctx context.Context, o *liveOrg, ev policy.Event, res policy.EventResult, now time.Time) (string, time.Duration, error) {
+// startSession starts a login() session: a session ID (self-contained,
+// as an access token is, tokens.go) of a grant of its own (no app, not an
+// approval) whose origin is the login() request, living as long as the
+// engine's session timeout says. The grant and the Login History row
+// (login) are one write.
+func (s *Server) startSession(r *http.Request, o *liveOrg, ev policy.Event, res policy.EventResult, now time.Time, login store.LoginEvent) (string, time.Duration, error) {
 	id := s.identityOf(o, ev.Org, ev.User)
-	prefix := "00D000000000000!"
-	if len(id.orgID) >= 15 {
-		prefix = id.orgID[:15] + "!"
-	}
-	sessionID := randomToken(prefix + "AQ")
 	life := lifetime(res)
-	g := store.Grant{ID: randomToken("g"), ScenarioID: o.id, Org: ev.Org, User: ev.User,
+	g := store.Grant{ID: newGrantID(), ScenarioID: o.id, Org: ev.Org, User: ev.User,
 		Origin: toStoreStep(step{at: now, ev: ev}), Status: store.GrantActive, CreatedAt: now}
-	if err := s.st.PutGrant(ctx, g); err != nil {
-		return "", 0, err
-	}
 	// A login() session carries the user's whole access, which OAuth calls
 	// the full scope: the REST API's scope check lets it through.
-	t := store.Token{Hash: hashToken(sessionID), Kind: store.KindSession, ScenarioID: o.id, GrantID: g.ID, Scope: "full",
-		IssuedAt: now, ExpiresAt: now.Add(life), Timeout: life}
-	if err := s.st.PutToken(ctx, t); err != nil {
+	sessionID, err := s.mintAccess(id.orgID, accessClaims{Org: o.id, Grant: g.ID, Kind: sessionKind, Scope: "full",
+		Issued: now.UnixMilli(), Timeout: life.Milliseconds()})
+	if err != nil {
+		return "", 0, err
+	}
+	w := store.Write{OrgID: o.id, Now: now, Grant: &g, Logins: s.loginRow(r, o, login)}
+	if err := s.st.Commit(r.Context(), w); err != nil {
 		return "", 0, err
 	}
 	return sessionID, life, nil
@@ -190,7 +187,8 @@ func (s *Server) soapLogout(w http.ResponseWriter, r *http.Request, o *liveOrg, 
 		illegal()
 		return
 	}
-	tok, err := s.st.GetToken(ctx, hashToken(sessionID), s.cfg.Now())
+	now := s.cfg.Now()
+	tok, _, err := s.readToken(ctx, o, sessionID, now)
 	switch {
 	case missing(err):
 		illegal()
@@ -198,11 +196,12 @@ func (s *Server) soapLogout(w http.ResponseWriter, r *http.Request, o *liveOrg, 
 	case err != nil:
 		s.soapInternal(w, r, api, err)
 		return
-	case tok.ScenarioID != o.id || (tok.Kind != store.KindSession && tok.Kind != store.KindAccess):
+	case tok.Kind != store.KindSession && tok.Kind != store.KindAccess:
 		illegal()
 		return
 	}
-	if err := s.st.RevokeToken(ctx, tok.Hash, s.cfg.Now()); err != nil {
+	m := store.Mark{Key: tok.Hash, OrgID: o.id, Revoked: true, ExpiresAt: tok.ExpiresAt}
+	if err := s.st.Commit(ctx, store.Write{OrgID: o.id, Now: now, Marks: []store.Mark{m}}); err != nil {
 		s.soapInternal(w, r, api, err)
 		return
 	}
@@ -212,12 +211,7 @@ func (s *Server) soapLogout(w http.ResponseWriter, r *http.Request, o *liveOrg, 
 // refuseSessionRevoke answers /services/oauth2/revoke for a login()
 // session as the engine's revoke event does (a session ID is no OAuth
 // token: unsupported_token_type). The session stays valid.
-func (s *Server) refuseSessionRevoke(w http.ResponseWriter, r *http.Request, o *liveOrg, tok store.Token) {
-	g, err := s.st.GetGrant(r.Context(), tok.GrantID)
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
+func (s *Server) refuseSessionRevoke(w http.ResponseWriter, r *http.Request, o *liveOrg, tok store.Token, g store.Grant) {
 	steps, err := history(g, tok)
 	if err != nil {
 		s.internal(w, r, err)

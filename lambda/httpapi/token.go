@@ -158,17 +158,19 @@ const (
 // when the engine's check of it refuses the request, the grant behind it
 // is revoked.
 type replay struct {
-	check   policy.Check
-	grantID string
-	why     string
+	check policy.Check
+	grant *store.Grant
+	why   string
 }
 
-// verdict evaluates steps (the request itself last). Unless the engine
-// grants the request, the client has been answered and ok is false: with
-// the engine's denial (after revoking re's grant when re's check refused
-// it; re is nil for a first redemption), or a store error.
-func (s *Server) verdict(t *tokenRequest, steps []step, re *replay) (res policy.EventResult, ok bool) {
-	res, err := s.evaluate(t.r.Context(), t.o, steps)
+// verdict evaluates steps (the request itself last), with known the grant
+// they continue (nil for a new one: the approvals they need are read).
+// Unless the engine grants the request, the client has been answered and
+// ok is false: with the engine's denial (after revoking re's grant when
+// re's check refused it; re is nil for a first redemption), or a store
+// error.
+func (s *Server) verdict(t *tokenRequest, steps []step, known *store.Grant, re *replay) (res policy.EventResult, ok bool) {
+	res, err := s.evaluateKnown(t.r.Context(), t.o, steps, known)
 	if err != nil {
 		s.internal(t.w, t.r, err)
 		return res, false
@@ -176,7 +178,7 @@ func (s *Server) verdict(t *tokenRequest, steps []step, re *replay) (res policy.
 	if res.Outcome == policy.Granted {
 		return res, true
 	}
-	if re != nil && res.DeniedBy() == re.check && !s.revoke(t, re.grantID, re.why) {
+	if re != nil && res.DeniedBy() == re.check && !s.revoke(t, re.grant, re.why) {
 		return res, false
 	}
 	s.deny(t, res)
@@ -185,39 +187,48 @@ func (s *Server) verdict(t *tokenRequest, steps []step, re *replay) (res policy.
 
 // granted is the verdict on one event now.
 func (s *Server) granted(t *tokenRequest, ev policy.Event) (policy.EventResult, bool) {
-	return s.verdict(t, []step{{at: t.now, ev: ev}}, nil)
+	return s.verdict(t, []step{{at: t.now, ev: ev}}, nil, nil)
 }
 
-// revoke revokes a grant with what it issued (one gone already needs
-// nothing); on a store error the client got a 500 and it returns false.
-func (s *Server) revoke(t *tokenRequest, grantID, why string) bool {
-	if err := s.st.RevokeGrant(t.r.Context(), grantID, why, t.now); err != nil && !errors.Is(err, store.ErrNotFound) {
+// revoke revokes a grant with what it issued (none, or one gone already,
+// needs nothing); on a store error the client got a 500 and it returns
+// false.
+func (s *Server) revoke(t *tokenRequest, g *store.Grant, why string) bool {
+	if g == nil {
+		return true
+	}
+	w := store.Write{OrgID: t.o.id, Now: t.now, Revoke: []store.Revocation{{GrantID: g.ID, User: g.User, Why: why}}}
+	if err := s.st.Commit(t.r.Context(), w); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.internal(t.w, t.r, err)
 		return false
 	}
 	return true
 }
 
-// claimCode claims a code (authorization or device) once. On failure it
-// answers the client and returns false: a lost race or a second use is a
-// replay and revokes the grant the code created.
-func (s *Server) claimCode(t *tokenRequest, hash, grantID, replayed string) bool {
-	_, err := s.st.ClaimCode(t.r.Context(), hash, t.now)
+// claim is what a refused claim of the request's write means: a lost race
+// or second use is a replay, which revokes grant; the client is told
+// invalid (used, unknown, revoked) or expired.
+type claim struct {
+	grant   *store.Grant
+	why     string
+	invalid string
+	expired string
+}
+
+// refused answers a write the store refused.
+func (s *Server) refused(t *tokenRequest, err error, c *claim) {
 	switch {
-	case err == nil:
-		return true
+	case c == nil || !missing(err) && !errors.Is(err, store.ErrAlreadyUsed):
+		s.internal(t.w, t.r, err)
 	case errors.Is(err, store.ErrAlreadyUsed):
-		if s.revoke(t, grantID, replayed) {
-			invalidGrant(t.w, policy.LiveDescInvalidCode)
+		if s.revoke(t, c.grant, c.why) {
+			invalidGrant(t.w, c.invalid)
 		}
 	case errors.Is(err, store.ErrExpired):
-		invalidGrant(t.w, policy.LiveDescExpiredCode)
-	case errors.Is(err, store.ErrNotFound):
-		invalidGrant(t.w, policy.LiveDescInvalidCode)
+		invalidGrant(t.w, c.expired)
 	default:
-		s.internal(t.w, t.r, err)
+		invalidGrant(t.w, c.invalid)
 	}
-	return false
 }
 
 // direct evaluates a grant without a code or refresh token and, when the
@@ -229,33 +240,48 @@ func (s *Server) direct(t *tokenRequest, ev policy.Event, user, org string) {
 }
 
 // startGrant starts the new grant of a granted direct request, with its
-// tokens.
+// tokens: the grant (counted against the live org's quota), its first use
+// and the Login History row, in one write. Client credentials store no
+// grant (tokens.go): the write is the row alone.
 func (s *Server) startGrant(t *tokenRequest, ev policy.Event, res policy.EventResult, user, org string) {
 	app := t.o.sc.AppByConsumerKey(ev.ClientID)
-	g := store.Grant{ID: randomToken("g"), ScenarioID: t.o.id, ClientID: ev.ClientID, Org: org, User: user, App: app.Name,
+	g := store.Grant{ID: newGrantID(), ScenarioID: t.o.id, ClientID: ev.ClientID, Org: org, User: user, App: app.Name,
 		Scope: res.Issued.Scope, Origin: toStoreStep(step{at: t.now, ev: ev}), Status: store.GrantActive, CreatedAt: t.now}
-	if err := s.st.PutGrant(t.r.Context(), g); err != nil {
-		s.internal(t.w, t.r, err)
-		return
-	}
-	var extra map[string]any
+	w := store.Write{Grant: &g}
+	var more func(*tokenBody)
 	if ev.Grant == "client_credentials" {
 		// Salesforce's client-credentials answer also names the API host.
-		extra = map[string]any{"api_instance_url": t.o.issuer()}
+		more = func(b *tokenBody) { b.APIInstanceURL = t.o.issuer() }
+		if !res.Issued.RefreshToken {
+			g.ID, w.Grant = "", nil
+		}
 	}
-	s.answerTokens(t, app, g, nil, res, "", extra)
+	s.answerTokens(t, issue{app: app, grant: g, res: res, bearer: ev.Grant == "jwt_bearer"}, more, w, nil)
 }
 
 // answerTokens issues the tokens the engine's result says to issue and
-// answers 200 with them and the extra fields.
-func (s *Server) answerTokens(t *tokenRequest, app *policy.App, g store.Grant, chain []store.Step, res policy.EventResult, nonce string, extra map[string]any) {
-	body, err := s.issueTokens(t.r.Context(), t.o, app, g, chain, res, t.now, nonce)
+// writes them with w (the request's claims, a new grant), a use of their
+// grant and the Login History row, in one write; then it answers 200 with
+// them (and what more adds to the body). A refused write is answered as c
+// says.
+func (s *Server) answerTokens(t *tokenRequest, is issue, more func(*tokenBody), w store.Write, c *claim) {
+	body, tokens, err := s.issueTokens(t.o, is, t.now)
 	if err != nil {
 		s.internal(t.w, t.r, err)
 		return
 	}
-	for k, v := range extra {
-		body[k] = v
+	w.OrgID, w.Now, w.UseGrant = t.o.id, t.now, is.grant.ID
+	w.Tokens = append(w.Tokens, tokens...)
+	w.Logins = append(w.Logins, s.grantedLogin(t.r)...)
+	// Only a write of bookkeeping alone (client credentials: the Login
+	// History row) may be committed behind the answer; the store decides.
+	w.Behind = true
+	if err := s.st.Commit(t.r.Context(), w); err != nil {
+		s.refused(t, err, c)
+		return
+	}
+	if more != nil {
+		more(body)
 	}
 	writeJSON(t.w, http.StatusOK, body)
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"time"
 
 	"github.com/caplab/caplab/lambda/store"
@@ -10,12 +9,15 @@ import (
 
 // tokenCode redeems an authorization code. Client authentication, the
 // redirect URI and PKCE are checked (by the engine) before the code is
-// claimed, so a failed attempt does not burn it; a replay revokes the grant.
+// claimed, so a failed attempt does not burn it; a replay revokes the
+// grant. The code names its grant: both are read at once, and the claim,
+// the refresh token, the grant's use and the Login History row are one
+// write.
 func (s *Server) tokenCode(t *tokenRequest) {
 	app, ev := t.clientEvent("authorization_code")
 	ev.Use = "none"
 	hash := hashToken(t.get("code"))
-	rec, found, ok := s.readCode(t, hash)
+	rec, g, found, ok := s.readCode(t, hash)
 	if !ok {
 		return
 	}
@@ -26,34 +28,41 @@ func (s *Server) tokenCode(t *tokenRequest) {
 			return
 		}
 		if !rec.UsedAt.IsZero() {
-			re = &replay{check: policy.CheckCode, grantID: rec.GrantID, why: whyCodeReplayed}
+			re = &replay{check: policy.CheckCode, grant: g, why: whyCodeReplayed}
 		}
 	}
-	res, ok := s.verdict(t, append(steps, step{at: at, ev: ev}), re)
+	res, ok := s.verdict(t, append(steps, step{at: at, ev: ev}), g, re)
 	if !ok {
 		return
 	}
-	g, ok := s.activeGrant(t, rec.GrantID)
-	if !ok || !s.claimCode(t, hash, rec.GrantID, whyCodeReplayed) {
+	if g == nil || g.Status != store.GrantActive {
+		invalidGrant(t.w, policy.LiveDescInvalidCode)
 		return
 	}
 	ev.Use, ev.RedirectURI = "prev", nil
-	s.answerTokens(t, app, g, []store.Step{toStoreStep(step{at: at, ev: ev})}, res, rec.Nonce, nil)
+	s.answerTokens(t, issue{app: app, grant: *g, chain: []store.Step{toStoreStep(step{at: at, ev: ev})}, res: res, nonce: rec.Nonce}, nil,
+		store.Write{ClaimCode: hash}, &claim{grant: g, why: whyCodeReplayed, invalid: policy.LiveDescInvalidCode, expired: policy.LiveDescExpiredCode})
 }
 
-// readCode reads the record of the request's code: found when this live
-// org issued it (an expired one too: the engine says it expired). On a
-// store error the client got a 500 and ok is false.
-func (s *Server) readCode(t *tokenRequest, hash string) (rec store.Code, found, ok bool) {
-	if t.get("code") == "" {
-		return rec, false, true
+// readCode reads the record of the request's code and the grant it names,
+// at once: found when this live org issued it (an expired one too: the
+// engine says it expired). On a store error the client got a 500 and ok
+// is false.
+func (s *Server) readCode(t *tokenRequest, hash string) (rec store.Code, g *store.Grant, found, ok bool) {
+	code := t.get("code")
+	gid := grantOf(codePrefix, code)
+	if gid == "" {
+		return rec, nil, false, true
 	}
-	rec, err := s.st.GetCode(t.r.Context(), hash, t.now)
-	if err != nil && !missing(err) {
+	r, err := s.st.Lookup(t.r.Context(), store.Keys{OrgID: t.o.id, Code: hash, Grant: gid})
+	if err != nil {
 		s.internal(t.w, t.r, err)
-		return rec, false, false
+		return rec, nil, false, false
 	}
-	return rec, (err == nil || errors.Is(err, store.ErrExpired)) && rec.ScenarioID == t.o.id, true
+	if r.Code == nil || r.Code.ScenarioID != t.o.id || r.Code.GrantID != gid {
+		return rec, nil, false, true
+	}
+	return *r.Code, r.Grant, true, true
 }
 
 // codeHistory is what the engine needs to judge a code's redemption: the
@@ -106,19 +115,4 @@ func codeJudgedAt(rec store.Code, now time.Time) time.Time {
 		return end
 	}
 	return now
-}
-
-// activeGrant is the grant a granted code redemption continues; when it is
-// gone or revoked the client gets invalid_grant, and ok is false.
-func (s *Server) activeGrant(t *tokenRequest, id string) (store.Grant, bool) {
-	g, err := s.st.GetGrant(t.r.Context(), id)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.internal(t.w, t.r, err)
-		return g, false
-	}
-	if err != nil || g.Status != store.GrantActive {
-		invalidGrant(t.w, policy.LiveDescInvalidCode)
-		return g, false
-	}
-	return g, true
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/caplab/caplab/lambda/store"
@@ -26,11 +25,9 @@ func (s *Server) deviceAuthorize(t *tokenRequest) {
 		Authorize: toStoreStep(step{at: t.now, ev: ev}), IssuedAt: t.now, ExpiresAt: t.now.Add(deviceCodeLifetime)}
 	uc := dc
 	uc.Hash, uc.Nonce = userCodeKey(user), dh
-	for _, c := range []store.Code{dc, uc} {
-		if err := s.st.PutCode(t.r.Context(), c); err != nil {
-			s.internal(t.w, t.r, err)
-			return
-		}
+	if err := s.st.Commit(t.r.Context(), store.Write{OrgID: t.o.id, Now: t.now, Codes: []store.Code{dc, uc}}); err != nil {
+		s.internal(t.w, t.r, err) // ErrExists: a user code still live was drawn again; the device retries
+		return
 	}
 	writeJSON(t.w, http.StatusOK, map[string]any{
 		"device_code":      device,
@@ -59,23 +56,29 @@ func (s *Server) deviceAppAllowed(t *tokenRequest, ev policy.Event) bool {
 
 // tokenDevice is the device grant's poll: once the user has decided, the
 // engine evaluates their decision's device event again and, when it
-// grants it, the device code is claimed (single use) for the tokens.
+// grants it, the device code is claimed (single use) for the tokens. The
+// code and the decision's grant are read at once; the claim and the
+// tokens are one write.
 func (s *Server) tokenDevice(t *tokenRequest) {
 	code := t.deviceCode()
 	hash := hashToken(code)
-	rec, err := s.st.GetCode(t.r.Context(), hash, t.now)
-	if err != nil && !missing(err) {
-		s.internal(t.w, t.r, err)
-		return
+	var r store.Records
+	if code != "" {
+		var err error
+		if r, err = s.st.Lookup(t.r.Context(), store.Keys{OrgID: t.o.id, Code: hash, Grant: deviceGrantID(hash)}); err != nil {
+			s.internal(t.w, t.r, err)
+			return
+		}
 	}
-	if code == "" || errors.Is(err, store.ErrNotFound) || rec.ScenarioID != t.o.id || rec.RedirectURI != "device" || rec.Nonce != "" {
+	rec := r.Code
+	if rec == nil || rec.ScenarioID != t.o.id || rec.RedirectURI != "device" || rec.Nonce != "" {
 		// No such device code: the engine's app checks first, then invalid_grant.
 		if s.deviceAppAllowed(t, deviceEvent(t.o, t.c.clientID(), "", "", nil)) {
 			invalidGrant(t.w, policy.LiveDescInvalidCode)
 		}
 		return
 	}
-	g, ok := s.deviceDecision(t, rec, hash, err)
+	g, ok := s.deviceDecision(t, *rec, r.Grant)
 	if !ok {
 		return
 	}
@@ -84,7 +87,7 @@ func (s *Server) tokenDevice(t *tokenRequest) {
 		s.internal(t.w, t.r, err)
 		return
 	}
-	res, ok := s.granted(t, origin.ev)
+	res, ok := s.verdict(t, []step{{at: t.now, ev: origin.ev}}, g, nil)
 	switch {
 	case !ok:
 	case g.Status != store.GrantActive && origin.ev.Consent == "deny":
@@ -92,8 +95,9 @@ func (s *Server) tokenDevice(t *tokenRequest) {
 		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrAccessDenied, policy.LiveDescAccessDenied)
 	case g.Status != store.GrantActive:
 		invalidGrant(t.w, policy.LiveDescInvalidCode)
-	case s.claimCode(t, hash, g.ID, whyDeviceCodeReplayed):
-		s.answerTokens(t, t.o.sc.AppByConsumerKey(rec.ClientID), g, nil, res, "", nil)
+	default:
+		s.answerTokens(t, issue{app: t.o.sc.AppByConsumerKey(rec.ClientID), grant: *g, res: res}, nil, store.Write{ClaimCode: hash},
+			&claim{grant: g, why: whyDeviceCodeReplayed, invalid: policy.LiveDescInvalidCode, expired: policy.LiveDescExpiredCode})
 	}
 }
 
@@ -108,31 +112,25 @@ func (t *tokenRequest) deviceCode() string {
 }
 
 // deviceDecision is the grant that records the user's decision on the
-// polled device code (rec, read with lookupErr). ok false: the client has
-// been answered: another client's or an expired code, no decision yet
-// (authorization_pending), a replayed code (which revokes the grant, as a
-// replayed authorization code does), or a store error.
-func (s *Server) deviceDecision(t *tokenRequest, rec store.Code, hash string, lookupErr error) (g store.Grant, ok bool) {
+// polled device code (rec, read with its decision g, nil when there is
+// none yet). ok false: the client has been answered: another client's or
+// an expired code, no decision yet (authorization_pending), a replayed code
+// (which revokes the grant, as a replayed authorization code does), or a
+// store error.
+func (s *Server) deviceDecision(t *tokenRequest, rec store.Code, g *store.Grant) (*store.Grant, bool) {
 	switch {
 	case rec.ClientID != t.c.clientID():
 		invalidGrant(t.w, policy.LiveDescInvalidCode)
-		return g, false
-	case errors.Is(lookupErr, store.ErrExpired):
+	case store.CheckCode(rec, t.now) != nil:
 		invalidGrant(t.w, policy.LiveDescExpiredCode)
-		return g, false
-	}
-	g, err := s.st.GetGrant(t.r.Context(), deviceGrantID(hash))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case g == nil:
 		writeOAuthError(t.w, http.StatusBadRequest, errAuthPending, descAuthPending)
-	case err != nil:
-		s.internal(t.w, t.r, err)
 	case !rec.UsedAt.IsZero():
-		if s.revoke(t, g.ID, whyDeviceCodeReplayed) {
+		if s.revoke(t, g, whyDeviceCodeReplayed) {
 			invalidGrant(t.w, policy.LiveDescInvalidCode)
 		}
 	default:
 		return g, true
 	}
-	return g, false
+	return nil, false
 }

@@ -27,20 +27,20 @@ func (s *Server) tokenExchange(t *tokenRequest) {
 		writeOAuthError(t.w, http.StatusBadRequest, policy.LiveErrInvalidRequest, "subject_token_type must be "+tokenTypeAccess)
 		return
 	}
-	tok, err := s.st.GetToken(ctx, hashToken(subject), t.now)
+	tok, gp, err := s.readToken(ctx, t.o, subject, t.now)
 	if err != nil && !missing(err) {
 		s.internal(t.w, t.r, err)
 		return
 	}
-	if err != nil || tok.Kind != store.KindAccess || tok.ScenarioID != t.o.id {
+	if err != nil || tok.Kind != store.KindAccess {
 		invalidGrant(t.w, "invalid subject token")
 		return
 	}
-	g, err := s.st.GetGrant(ctx, tok.GrantID)
-	if err != nil {
-		s.internal(t.w, t.r, err)
+	if len(tok.Chain) >= maxChainSteps {
+		invalidGrant(t.w, "the subject token was exchanged too many times already")
 		return
 	}
+	g := *gp
 	app, ev := t.clientEvent("token_exchange")
 	ev.Org, ev.User = g.Org, g.User
 	res, ok := s.granted(t, ev)
@@ -54,10 +54,10 @@ func (s *Server) tokenExchange(t *tokenRequest) {
 		return
 	}
 	res.Issued.Scope = scope
-	derived := g
-	derived.ClientID = ev.ClientID
 	chain := append(slices.Clone(tok.Chain), toStoreStep(step{at: t.now, ev: ev}))
-	s.answerTokens(t, app, derived, chain, res, "", map[string]any{"issued_token_type": tokenTypeAccess}) // RFC 8693 §2.2.1
+	s.answerTokens(t, issue{app: app, grant: g, client: ev.ClientID, chain: chain, res: res},
+		func(b *tokenBody) { b.IssuedTokenType = tokenTypeAccess }, store.Write{}, // RFC 8693 §2.2.1
+		&claim{invalid: "invalid subject token", expired: "invalid subject token"})
 }
 
 // intersectScopes is the scopes of a that b also has, in a's order.

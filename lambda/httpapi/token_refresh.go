@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"strconv"
 	"time"
 
@@ -12,54 +11,66 @@ import (
 // tokenRefresh uses a refresh token: the engine replays the token's history
 // (the grant's origin and the requests after it) and decides; under
 // rotation the token is claimed once, and reuse revokes the whole family.
+// The token names its grant: both are read at once, and the claim (or the
+// last use), the new tokens, the grant's use and the Login History row are
+// one write.
 func (s *Server) tokenRefresh(t *tokenRequest) {
 	app, ev := t.clientEvent("refresh_token")
 	ev.Use = "none"
-	hash := hashToken(t.get("refresh_token"))
-	tok, terr := s.st.GetToken(t.r.Context(), hash, t.now)
-	if terr != nil && !missing(terr) {
-		s.internal(t.w, t.r, terr)
-		return
+	value := t.get("refresh_token")
+	hash := hashToken(value)
+	var tok store.Token
+	var g *store.Grant
+	if gid := grantOf(refreshPrefix, value); gid != "" {
+		r, err := s.st.Lookup(t.r.Context(), store.Keys{OrgID: t.o.id, Token: hash, Grant: gid})
+		if err != nil {
+			s.internal(t.w, t.r, err)
+			return
+		}
+		if r.Token != nil && r.Token.GrantID == gid {
+			tok, g = *r.Token, r.Grant
+		}
 	}
-	found := t.get("refresh_token") != "" && !errors.Is(terr, store.ErrNotFound) &&
-		tok.Kind == store.KindRefresh && tok.ScenarioID == t.o.id && tok.ClientID == t.c.id
+	found := g != nil && tok.Kind == store.KindRefresh && tok.ScenarioID == t.o.id && tok.ClientID == t.c.id
 	rotation := app != nil && app.OAuth.RefreshTokenRotation
 	var steps []step
-	var g store.Grant
 	var re *replay
 	if found {
 		var ok bool
-		if g, steps, ok = s.refreshHistory(t, tok, terr, rotation, &ev); !ok {
+		if steps, ok = s.refreshHistory(t, tok, *g, rotation, &ev); !ok {
 			return
 		}
 		if !tok.UsedAt.IsZero() {
-			re = &replay{check: policy.CheckRefresh, grantID: g.ID, why: whyRefreshReused}
+			re = &replay{check: policy.CheckRefresh, grant: g, why: whyRefreshReused}
 		}
+	} else {
+		g = nil
 	}
-	res, ok := s.verdict(t, append(steps, step{at: t.now, ev: ev}), re)
-	if !ok || !s.useRefresh(t, hash, g.ID, rotation) {
+	res, ok := s.verdict(t, append(steps, step{at: t.now, ev: ev}), g, re)
+	if !ok {
 		return
 	}
-	s.answerTokens(t, app, g, refreshChain(tok, rotation, ev, t.now), res, "", nil)
+	w := store.Write{TouchRefresh: hash}
+	if rotation {
+		w = store.Write{ClaimRefresh: hash}
+	}
+	s.answerTokens(t, issue{app: app, grant: *g, chain: refreshChain(tok, rotation, ev, t.now), res: res}, nil, w,
+		&claim{grant: g, why: whyRefreshReused, invalid: policy.LiveDescExpiredToken, expired: policy.LiveDescExpiredToken})
 }
 
-// refreshHistory is what the engine needs to judge a refresh token: its
-// grant, the grant's origin and the requests after it as steps, then the
-// token's revocation or its last use; ev uses the step that issued the
-// token. ok false: the client got a 500.
-func (s *Server) refreshHistory(t *tokenRequest, tok store.Token, terr error, rotation bool, ev *policy.Event) (store.Grant, []step, bool) {
-	g, err := s.st.GetGrant(t.r.Context(), tok.GrantID)
-	var steps []step
-	if err == nil {
-		steps, err = history(g, tok)
-	}
+// refreshHistory is what the engine needs to judge a refresh token: the
+// grant's origin and the requests after it as steps, then the token's
+// revocation (its grant's) or its last use; ev uses the step that issued
+// the token. ok false: the client got a 500.
+func (s *Server) refreshHistory(t *tokenRequest, tok store.Token, g store.Grant, rotation bool, ev *policy.Event) ([]step, bool) {
+	steps, err := history(g, tok)
 	if err != nil {
 		s.internal(t.w, t.r, err)
-		return g, nil, false
+		return nil, false
 	}
 	last := len(steps) - 1
 	switch {
-	case errors.Is(terr, store.ErrRevoked):
+	case store.CheckToken(tok, &g, t.now) == store.ErrRevoked:
 		steps = append(steps, step{at: t.now, ev: policy.Event{Do: "revoke", Token: "refresh", Use: "prev"}})
 	case !tok.UsedAt.IsZero():
 		steps = append(steps, step{at: tok.UsedAt, ev: earlierUse("refresh_token", tok.ClientID)})
@@ -68,34 +79,7 @@ func (s *Server) refreshHistory(t *tokenRequest, tok store.Token, terr error, ro
 		last++
 	}
 	ev.Use = "s" + strconv.Itoa(last)
-	return g, steps, true
-}
-
-// useRefresh records a granted use of a refresh token: under rotation it is
-// claimed once (a reuse that lost the race revokes the family), else its
-// last use is noted. It returns false when it answered the client.
-func (s *Server) useRefresh(t *tokenRequest, hash, grantID string, rotation bool) bool {
-	if !rotation {
-		if err := s.st.TouchToken(t.r.Context(), hash, t.now, time.Time{}); err != nil {
-			s.internal(t.w, t.r, err)
-			return false
-		}
-		return true
-	}
-	_, err := s.st.ClaimRefresh(t.r.Context(), hash, t.now)
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, store.ErrAlreadyUsed):
-		if !s.revoke(t, grantID, whyRefreshReused) {
-			return false
-		}
-	case !missing(err):
-		s.internal(t.w, t.r, err)
-		return false
-	}
-	invalidGrant(t.w, policy.LiveDescExpiredToken)
-	return false
+	return steps, true
 }
 
 // refreshChain is the new tokens' history: the requests up to the refresh

@@ -19,17 +19,17 @@ type outage struct{}
 func (outage) Error() string   { return "store: throttled" }
 func (outage) Temporary() bool { return true }
 
-// flakyStore fails PutToken while down is set.
+// flakyStore fails writes while down is set.
 type flakyStore struct {
 	store.Store
 	down atomic.Bool
 }
 
-func (f *flakyStore) PutToken(ctx context.Context, t store.Token) error {
+func (f *flakyStore) Commit(ctx context.Context, w store.Write) error {
 	if f.down.Load() {
 		return outage{}
 	}
-	return f.Store.PutToken(ctx, t)
+	return f.Store.Commit(ctx, w)
 }
 
 // A store outage is a retryable 503 with Retry-After, never a 500; once the

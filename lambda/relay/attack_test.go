@@ -284,6 +284,10 @@ func TestCallbackAttacks(t *testing.T) {
 		// None of them burned the flow.
 		wantRedirect(t, f.callback("code", "c", "state", h), http.StatusFound, "https://acme.com/oauth/callback")
 	})
+	// The flow carries the destination checked at start, so the callback
+	// reads no tenant: a destination removed or re-pointed while a flow is
+	// under way is still delivered to for that flow (within its TTL), and
+	// refused for flows started after the change.
 	t.Run("destination removed during the flow", func(t *testing.T) {
 		f := newFixture(t)
 		h1 := f.start("acme", "prod")
@@ -292,8 +296,10 @@ func TestCallbackAttacks(t *testing.T) {
 		tn.Destinations = tn.Destinations[1:]
 		f.st.PutTenant(context.Background(), tn)
 		f.st.DeleteTenant(context.Background(), "globex")
-		wantPage(t, f.callback("code", "c", "state", h1), http.StatusBadRequest, "destination_removed")
-		wantPage(t, f.callback("code", "c", "state", h2), http.StatusBadRequest, "destination_removed")
+		wantRedirect(t, f.callback("code", "c", "state", h1), http.StatusFound, "https://acme.com/oauth/callback")
+		wantRedirect(t, f.callback("code", "c", "state", h2), http.StatusFound, "https://globex.example/cb")
+		wantPage(t, f.do("GET", "/relay/start?"+startQuery("acme", "prod"), ""), http.StatusBadRequest, "unregistered_destination")
+		wantPage(t, f.do("GET", "/relay/start?"+startQuery("globex", "gx"), ""), http.StatusBadRequest, "unknown_tenant")
 	})
 	t.Run("destination re-pointed during the flow", func(t *testing.T) {
 		f := newFixture(t)
@@ -301,7 +307,8 @@ func TestCallbackAttacks(t *testing.T) {
 		tn, _ := acme.Normalize()
 		tn.Destinations[0].URL = "https://new.acme.com/cb"
 		f.st.PutTenant(context.Background(), tn)
-		wantPage(t, f.callback("code", "c", "state", h), http.StatusBadRequest, "destination_removed")
+		wantRedirect(t, f.callback("code", "c", "state", h), http.StatusFound, "https://acme.com/oauth/callback")
+		wantRedirect(t, f.callback("code", "c", "state", f.start("acme", "prod")), http.StatusFound, "https://new.acme.com/cb")
 	})
 }
 

@@ -1,14 +1,23 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // The audit trail of a live org: what Salesforce shows as Login History
 // (every login and token attempt) and as Connected Apps OAuth Usage (the
 // OauthToken object: who approved which app, when, how often it was used).
 
-// MaxLoginHistoryPerOrg is how many login attempts a live org keeps: the
-// newest ones, older ones are overwritten. A script that logs in forever
-// must not grow the table, and a query reads them all (about 300 KB).
+// MaxLoginHistoryPerOrg is how many login attempts ListLoginHistory reads:
+// the newest ones, so one query reads at most about 300 KB however long a
+// script has logged in. Each row is one item written in its request's own
+// transaction and kept LoginHistoryKeep: the rows stored grow with the
+// requests, which are already paid for and rate-limited, and a row's
+// storage over its life costs less than the write that made it (DynamoDB:
+// ~300 B × 3 months vs one write request). The embedded stores also drop
+// rows beyond the newest MaxLoginHistoryPerOrg when they prune.
 const MaxLoginHistoryPerOrg = 1000
 
 // LoginHistoryKeep is how long a login attempt is kept (Salesforce shows six
@@ -37,6 +46,23 @@ type LoginEvent struct {
 // LoginEventExpired says whether a login attempt is past retention.
 func LoginEventExpired(e LoginEvent, now time.Time) bool {
 	return expiredBy(e.At, LoginHistoryKeep, now)
+}
+
+// NewestFirst orders login attempts newest first, ties in time by ID
+// (greatest first): the order of ListLoginHistory.
+func NewestFirst(es []LoginEvent) {
+	slices.SortFunc(es, func(a, b LoginEvent) int {
+		if c := b.At.Compare(a.At); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+}
+
+// LoginSortKey is a login attempt's key in time order (then ID): fixed
+// width, so byte order is time order, for the stores' sorted indexes.
+func LoginSortKey(e LoginEvent) string {
+	return e.At.UTC().Format("20060102T150405.000000000") + "#" + e.ID
 }
 
 // GrantUse is an active grant with its use: how many access tokens were

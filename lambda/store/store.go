@@ -1,23 +1,32 @@
 // Package store holds the live org's state: shared scenarios (each with its
-// own live org), authorization codes, grants (token families), tokens and
-// failed-login counters. Store is a small interface with
-// an in-memory twin (memstore), an embedded one (boltstore) and a DynamoDB
-// one (dynamostore); storetest.Run is the contract every implementation
-// passes. Each of the three packages also implements the relay's store
-// (relay.Store, contract relaytest.Run) over the same backend.
+// own live org), authorization codes, grants (token families), stored
+// tokens, access-token marks, login history and failed-login counters.
+// Store is a small interface with an in-memory twin (memstore), an
+// embedded one (boltstore) and a DynamoDB one (dynamostore); storetest.Run
+// is the contract every implementation passes. Each of the three packages
+// also implements the relay's store (relay.Store, contract relaytest.Run)
+// over the same backend.
+//
+// A request of the live org reads what it needs in one Lookup (one round
+// trip: a code or refresh token names its grant, so both come together)
+// and writes what it changes in one Commit (one transaction), so a failure
+// leaves nothing half done and no host needs to undo a claim.
 //
 // Rules every implementation keeps:
 //   - Codes and tokens are keyed by the hex SHA-256 of their value; the
-//     value itself is never stored.
-//   - Single-use claims (ClaimCode, ClaimRefresh) are atomic: of N
-//     concurrent claims exactly one succeeds.
-//   - Revoking a grant is one write; every token read (GetToken,
-//     ClaimRefresh) also reads the token's grant, so a revoked grant hides
-//     all of its tokens at once.
-//   - Expiry is enforced in code on every read: a record past ExpiresAt
-//     reads as ErrExpired even when the backend has not deleted it yet.
-//   - On ErrExpired, ErrRevoked and ErrAlreadyUsed the record is returned
-//     too, so the caller can explain (replay, expired code) and revoke.
+//     value itself is never stored. Access tokens and login() sessions are
+//     not stored at all (they are signed and self-contained, see httpapi);
+//     only a Mark, keyed by the hash of the token's id, records that one was
+//     revoked alone or that its idle timeout slid.
+//   - A Commit is all or nothing, and its claims (ClaimCode, ClaimRefresh)
+//     are atomic: of N concurrent commits claiming one code or refresh
+//     token exactly one succeeds, the others get ErrAlreadyUsed.
+//   - Commits that issue from a grant (Write.UseGrant) fail with
+//     ErrRevoked once the grant is revoked, so a revocation racing a
+//     redemption never leaves live tokens behind it.
+//   - Lookup returns what it finds, as stored; expiry and revocation are
+//     applied by the caller (CheckCode, CheckToken) against its own clock,
+//     since a backend may delete expired records late.
 //   - Nothing is kept forever: stores that cannot expire records by
 //     themselves implement Pruner; the DynamoDB store sets a TTL attribute
 //     on every record (see Retention).
@@ -28,6 +37,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -38,10 +48,11 @@ var (
 	ErrAlreadyUsed = errors.New("store: already used")
 	ErrExpired     = errors.New("store: expired")
 	ErrRevoked     = errors.New("store: revoked")
-	// ErrExists: PutScenario with a share id or live org id already taken
-	// (ids are random, so only a bug or a forged id gets it).
+	// ErrExists: PutScenario with a share id or live org id already taken,
+	// a Commit of a grant id taken or of a code value still recorded (ids
+	// are random, so only a bug, a forged id or a replayed assertion gets it).
 	ErrExists = errors.New("store: already exists")
-	// ErrQuota: PutGrant of a new grant in a live org that reached its
+	// ErrQuota: a Commit of a new grant in a live org that reached its
 	// grant quota (Scenario.GrantQuota).
 	ErrQuota = errors.New("store: quota exceeded")
 )
@@ -133,10 +144,46 @@ type Lockout struct {
 func (l Lockout) Locked(now time.Time) bool { return now.Before(l.LockedUntil) }
 
 // Step is one request the live org answered, as the engine saw it: the
-// policy event (JSON) and when it happened.
+// policy event (JSON) and when it happened. Stored as JSON, the event is
+// kept as the JSON it is (not base64), so reading a record decodes it once.
 type Step struct {
 	At    time.Time `json:"at"`
 	Event []byte    `json:"event"`
+}
+
+// stepJSON is Step as stored.
+type stepJSON struct {
+	At    time.Time       `json:"at"`
+	Event json.RawMessage `json:"event"`
+}
+
+func (s Step) MarshalJSON() ([]byte, error) {
+	ev := json.RawMessage(s.Event)
+	if len(ev) == 0 {
+		ev = json.RawMessage("null")
+	}
+	return json.Marshal(stepJSON{At: s.At, Event: ev})
+}
+
+// UnmarshalJSON reads a step; an event stored as a base64 string (records
+// written before events were kept as JSON) is decoded too.
+func (s *Step) UnmarshalJSON(b []byte) error {
+	var j stepJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	s.At, s.Event = j.At, []byte(j.Event)
+	switch {
+	case string(j.Event) == "null":
+		s.Event = nil
+	case len(j.Event) > 0 && j.Event[0] == '"':
+		var old []byte
+		if err := json.Unmarshal(j.Event, &old); err != nil {
+			return err
+		}
+		s.Event = old
+	}
+	return nil
 }
 
 // Code is an issued authorization code.
@@ -176,7 +223,9 @@ type Grant struct {
 	RevokedAt   time.Time `json:"revokedAt,omitzero"`
 }
 
-// Token is an access or refresh token.
+// Token is a refresh token (stored), or an access token or login()
+// session as httpapi decodes it from its self-contained value (never
+// stored; Hash is then its Mark's key).
 type Token struct {
 	Hash       string        `json:"hash"` // hex SHA-256 of the token
 	Kind       string        `json:"kind"`
@@ -207,41 +256,17 @@ type Store interface {
 	// (LastUsedAt = now). Callers call it at most about once a day.
 	TouchScenario(ctx context.Context, s Scenario, now time.Time) error
 
-	PutCode(ctx context.Context, c Code) error
-	// GetCode reads a code: ErrNotFound, or ErrExpired with the record.
-	GetCode(ctx context.Context, hash string, now time.Time) (Code, error)
-	// ClaimCode marks the code used, atomically: ErrAlreadyUsed (with the
-	// record) when it was claimed before, ErrExpired, ErrNotFound.
-	ClaimCode(ctx context.Context, hash string, now time.Time) (Code, error)
+	// Lookup reads the records k names, in one round trip, as stored
+	// (absent ones are nil; a grant of another live org is absent).
+	Lookup(ctx context.Context, k Keys) (Records, error)
+	// Commit applies w in one transaction: all of it or, on error,
+	// nothing. See Write for its conditions and their errors.
+	Commit(ctx context.Context, w Write) error
 
-	// PutGrant writes a grant. A new grant counts towards its live org's
-	// GrantQuota (ErrQuota beyond it); rewriting one does not. A grant of a
-	// live org that is not stored is written without counting.
-	PutGrant(ctx context.Context, g Grant) error
-	GetGrant(ctx context.Context, id string) (Grant, error)
 	// ListApprovals returns one user's active interactive grants (their
 	// approvals of apps) in a live org, oldest first, by index: the cost
 	// does not grow with other users' grants or with revoked ones.
 	ListApprovals(ctx context.Context, orgID, user string) ([]Grant, error)
-	// RevokeGrant revokes the grant and so every token of it, in one write.
-	// Revoking a revoked grant succeeds and keeps the first reason.
-	RevokeGrant(ctx context.Context, id, why string, now time.Time) error
-
-	// PutToken writes a token; an access token also counts a use of its
-	// grant (see ListGrants).
-	PutToken(ctx context.Context, t Token) error
-	// GetToken reads a token and its grant: ErrNotFound; ErrRevoked (token
-	// or grant revoked) or ErrExpired, each with the record.
-	GetToken(ctx context.Context, hash string, now time.Time) (Token, error)
-	// ClaimRefresh marks a refresh token used (rotation), atomically, with
-	// GetToken's checks first: exactly one of concurrent claims succeeds;
-	// the others get ErrAlreadyUsed with the record.
-	ClaimRefresh(ctx context.Context, hash string, now time.Time) (Token, error)
-	// TouchToken records a use: LastUsedAt = now and, when expiresAt is not
-	// zero, the new (sliding) expiry.
-	TouchToken(ctx context.Context, hash string, now, expiresAt time.Time) error
-	// RevokeToken revokes one token (not its grant).
-	RevokeToken(ctx context.Context, hash string, now time.Time) error
 
 	// GetLockout reads a user's failed-login record (ErrNotFound: none).
 	GetLockout(ctx context.Context, orgID, user string) (Lockout, error)
@@ -255,13 +280,11 @@ type Store interface {
 	ClearLoginFailures(ctx context.Context, orgID, user string, now time.Time) error
 
 	// ListGrants returns a live org's active grants (at most its
-	// GrantQuota), oldest first, each with its use: PutToken of an access
-	// token counts one use of its grant, in the write that stores the token.
+	// GrantQuota), oldest first, each with its use (Write.UseGrant).
 	ListGrants(ctx context.Context, orgID string) ([]GrantUse, error)
-	// AddLoginHistory records a login attempt of a stored live org (else
-	// ErrNotFound), keeping the newest MaxLoginHistoryPerOrg of the org.
-	AddLoginHistory(ctx context.Context, e LoginEvent) error
-	// ListLoginHistory returns a live org's login attempts, newest first.
+	// ListLoginHistory returns a live org's newest login attempts
+	// (Write.Logins), at most MaxLoginHistoryPerOrg, newest first; ties
+	// in time by ID, greatest first.
 	ListLoginHistory(ctx context.Context, orgID string) ([]LoginEvent, error)
 
 	Close() error
@@ -324,7 +347,7 @@ func CodeExpired(expiresAt, now time.Time) bool {
 }
 
 // CheckToken applies the read rules to a token and its grant (nil when the
-// grant is missing): the shared logic of every implementation's GetToken.
+// grant is missing): revoked (the token or its grant), then expired.
 func CheckToken(t Token, g *Grant, now time.Time) error {
 	switch {
 	case t.Revoked || g == nil || g.Status == GrantRevoked:

@@ -10,13 +10,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 
-	"github.com/caplab/caplab/lambda/cmd/lambdamain"
 	"github.com/caplab/caplab/lambda/httpapi"
 	"github.com/caplab/caplab/lambda/lambdatest"
 	"github.com/caplab/caplab/lambda/store"
@@ -86,7 +86,7 @@ func (f *faults) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// liveEnv is the shared handler, guarded as in Lambda, over a DynamoDB
+// liveEnv is the shared handler, as Lambda builds it, over a DynamoDB
 // Local table reached through the fault injector.
 type liveEnv struct {
 	t      *testing.T
@@ -106,9 +106,7 @@ func newLiveEnv(t *testing.T, mutate ...func(doc map[string]any)) *liveEnv {
 	_, secrets := testKeys(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	api := httpapi.New(httpapi.Config{BaseURL: base, SigningKey: secrets.SigningKey, CookieKey: secrets.CookieKey, Logger: quietLogger()},
-		lambdamain.GuardStore(st))
-	srv.Config.Handler = lambdamain.Guard(api, st, quietLogger())
+	srv.Config.Handler = httpapi.New(httpapi.Config{BaseURL: base, SigningKey: secrets.SigningKey, CookieKey: secrets.CookieKey, Logger: quietLogger()}, st)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e := &liveEnv{t: t, srv: srv, st: st, faults: f}
@@ -216,19 +214,27 @@ func (e *liveEnv) redeem(code string) (int, http.Header, map[string]any, string)
 	return e.token(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {"https://app.acme.test/oauth/callback"}})
 }
 
-// grantOf reads the grant a code belongs to (no faults on this path).
+// grantOf reads the grant a code belongs to (no faults on this path): the
+// code names it (aPrx, then the 22-character grant id).
 func (e *liveEnv) grantOf(code string) store.Grant {
 	e.t.Helper()
 	e.faults.set()
-	c, err := e.st.GetCode(e.t.Context(), hashHex(code), nowUTC())
-	if err != nil && c.Hash == "" {
-		e.t.Fatal(err)
+	r, err := e.st.Lookup(e.t.Context(), store.Keys{OrgID: path.Base(e.issuer), Code: hashHex(code), Grant: code[4:26]})
+	if err != nil || r.Code == nil || r.Grant == nil || r.Code.GrantID != r.Grant.ID {
+		e.t.Fatalf("the code and its grant: %+v %+v %v", r.Code, r.Grant, err)
 	}
-	g, err := e.st.GetGrant(e.t.Context(), c.GrantID)
-	if err != nil {
-		e.t.Fatalf("grant %q of the code: %v", c.GrantID, err)
+	return *r.Grant
+}
+
+// codeUsed says whether the code was claimed (no faults on this path).
+func (e *liveEnv) codeUsed(code string) bool {
+	e.t.Helper()
+	e.faults.set()
+	r, err := e.st.Lookup(e.t.Context(), store.Keys{Code: hashHex(code)})
+	if err != nil || r.Code == nil {
+		e.t.Fatalf("the code: %+v %v", r.Code, err)
 	}
-	return g
+	return !r.Code.UsedAt.IsZero()
 }
 
 func (e *liveEnv) introspectActive(tok string) bool {
@@ -280,25 +286,28 @@ func expectTokens(t *testing.T, e *liveEnv, status int, m map[string]any, raw st
 }
 
 // TestFaultsLeaveNoHalfWrittenGrant injects DynamoDB throttling and dropped
-// connections between the steps of a code redemption and checks the
-// client only ever sees 200, a 4xx, or a retryable 503, and that after a
-// 503 the same code can still be redeemed into a live grant.
+// connections into a code redemption's read (one BatchGetItem) and write
+// (one TransactWriteItems) and checks the client only ever sees 200, a
+// 4xx, or a retryable 503, and that after a 503 the same code can still be
+// redeemed into a live grant: the write is all or nothing, so no host
+// needs to release a claim.
 func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 	e := newLiveEnv(t)
 
-	t.Run("TokenWriteThrottled", func(t *testing.T) {
+	t.Run("WriteThrottled", func(t *testing.T) {
 		e.t = t
 		code := e.code()
-		// The claim succeeds, then every token write is throttled past the
-		// SDK's retries: the claim is released and the client told to retry.
-		e.faults.set(&rule{op: "PutItem", contains: "TOKEN#", action: "throttle", left: -1})
+		// Every attempt of the redemption's write is throttled past the
+		// SDK's retries: nothing of it happened, and the client is told to
+		// retry.
+		e.faults.set(&rule{op: "TransactWriteItems", contains: "CODE#", action: "throttle", left: -1})
 		status, h, m, raw := e.redeem(code)
 		expect503(t, status, h, m, raw)
-		if n := e.faults.hits["throttle PutItem"]; n < dynamostore.RetryMaxAttempts {
+		if n := e.faults.hits["throttle TransactWriteItems"]; n < dynamostore.RetryMaxAttempts {
 			t.Fatalf("the SDK tried the throttled write %d times, want %d (retries with backoff)", n, dynamostore.RetryMaxAttempts)
 		}
-		if g := e.grantOf(code); g.Status != store.GrantActive {
-			t.Fatalf("grant after a 503: %+v, want active", g)
+		if g := e.grantOf(code); g.Status != store.GrantActive || e.codeUsed(code) {
+			t.Fatalf("after a 503: grant %s, code used %v; want active and unused", g.Status, e.codeUsed(code))
 		}
 		status, _, m, raw = e.redeem(code)
 		expectTokens(t, e, status, m, raw)
@@ -307,28 +316,25 @@ func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 		}
 	})
 
-	t.Run("RefreshTokenWriteDropped", func(t *testing.T) {
+	t.Run("WriteDroppedBeforeSending", func(t *testing.T) {
 		e.t = t
-		// The access token is written, the refresh token's connection drops
-		// before sending, every time: no half-issued pair stays usable.
-		e.redeemPastFault(e.code(), &rule{op: "PutItem", contains: `"S":"refresh"`, action: "dropBefore", left: -1})
+		e.redeemPastFault(e.code(), &rule{op: "TransactWriteItems", contains: "CODE#", action: "dropBefore", left: -1})
 	})
 
-	t.Run("ClaimThrottled", func(t *testing.T) {
+	t.Run("ReadThrottled", func(t *testing.T) {
 		e.t = t
-		e.redeemPastFault(e.code(), &rule{op: "UpdateItem", contains: "CODE#", action: "throttle", left: -1})
+		e.redeemPastFault(e.code(), &rule{op: "BatchGetItem", contains: "CODE#", action: "throttle", left: -1})
 	})
 
-	t.Run("ClaimResponseLost", func(t *testing.T) {
+	t.Run("WriteResponseLost", func(t *testing.T) {
 		e.t = t
 		code := e.code()
-		// DynamoDB applies the claim, the response is lost, the SDK retries:
-		// the retry's condition failure carries our own claim id, so it is
-		// our win, not a replay.
-		e.faults.set(&rule{op: "UpdateItem", contains: "CODE#", action: "dropAfter", left: 1})
+		// DynamoDB applies the write, the response is lost, the SDK retries:
+		// the retry is recognised as our own write, not a replay.
+		e.faults.set(&rule{op: "TransactWriteItems", contains: "CODE#", action: "dropAfter", left: 1})
 		status, _, m, raw := e.redeem(code)
 		expectTokens(t, e, status, m, raw)
-		if e.faults.hits["dropAfter UpdateItem"] != 1 {
+		if e.faults.hits["dropAfter TransactWriteItems"] != 1 {
 			t.Fatal("the fault did not fire")
 		}
 		// A real replay still revokes the grant.
@@ -341,12 +347,12 @@ func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 		}
 	})
 
-	t.Run("TransientThrottleRetried", func(t *testing.T) {
+	t.Run("TransientFaultsRetried", func(t *testing.T) {
 		e.t = t
 		code := e.code()
 		e.faults.set(
-			&rule{op: "GetItem", contains: "CODE#", action: "throttle", left: 2},
-			&rule{op: "PutItem", contains: "TOKEN#", action: "dropBefore", left: 1},
+			&rule{op: "BatchGetItem", contains: "CODE#", action: "throttle", left: 2},
+			&rule{op: "TransactWriteItems", contains: "CODE#", action: "dropBefore", left: 1},
 		)
 		status, _, m, raw := e.redeem(code)
 		expectTokens(t, e, status, m, raw)
@@ -354,9 +360,10 @@ func TestFaultsLeaveNoHalfWrittenGrant(t *testing.T) {
 }
 
 // TestFaultsDuringRefreshRotation: under refresh-token rotation, a
-// throttled write of the new tokens after the old refresh token was
-// claimed releases the claim and answers 503; the client's retry with the
-// same refresh token then succeeds, and reuse afterwards still revokes.
+// throttled write of the rotation (claim and new tokens, one transaction)
+// answers 503 and leaves the old refresh token unclaimed; the client's
+// retry with the same refresh token then succeeds, and reuse afterwards
+// still revokes.
 func TestFaultsDuringRefreshRotation(t *testing.T) {
 	e := newLiveEnv(t, func(m map[string]any) {
 		oauth := m["apps"].([]any)[0].(map[string]any)["oauth"].(map[string]any)
@@ -371,7 +378,7 @@ func TestFaultsDuringRefreshRotation(t *testing.T) {
 	refresh := func() (int, http.Header, map[string]any, string) {
 		return e.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	}
-	e.faults.set(&rule{op: "PutItem", contains: "TOKEN#", action: "throttle", left: -1})
+	e.faults.set(&rule{op: "TransactWriteItems", contains: "TOKEN#", action: "throttle", left: -1})
 	status, h, m, raw := refresh()
 	expect503(t, status, h, m, raw)
 	e.faults.set()

@@ -100,18 +100,23 @@ func BuildRelay(fn Function, env Env, secrets Secrets, st relay.Store, logger *s
 	return edge(fn, env, secrets, logger, relay.New(cfg, st)), nil
 }
 
-// Build assembles the guarded, route-restricted handler (also used by tests
-// to serve the very same handler over httptest).
+// Build assembles the route-restricted handler (also used by tests to serve
+// the very same handler over httptest). It needs no guard around the store:
+// each request writes once, all or nothing, and answers a store outage
+// with 503 itself, as on every host.
 func Build(fn Function, env Env, secrets Secrets, st *dynamostore.Store, logger *slog.Logger) http.Handler {
-	api := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		BaseURL:             env.BaseURL,
 		SigningKey:          secrets.SigningKey,
 		PreviousSigningKeys: secrets.PreviousKeys,
 		CookieKey:           secrets.CookieKey,
 		OrgDomain:           env.OrgDomain,
 		Logger:              logger,
-	}, GuardStore(st))
-	return edge(fn, env, secrets, logger, Guard(api, st, logger))
+	}
+	if secrets.PreviousCookieKey != nil {
+		cfg.PreviousCookieKeys = [][]byte{secrets.PreviousCookieKey}
+	}
+	return edge(fn, env, secrets, logger, httpapi.New(cfg, st))
 }
 
 // edge puts the per-request log line, the origin check (when the secret

@@ -1,6 +1,7 @@
 package lambdamain
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/base64"
@@ -49,6 +50,9 @@ type Secrets struct {
 	SigningKey   *rsa.PrivateKey  // live-org functions
 	PreviousKeys []*rsa.PublicKey // the AWSPREVIOUS signing key, still published at /id/keys
 	CookieKey    []byte           // live-org functions
+	// PreviousCookieKey is the AWSPREVIOUS cookie key when a rotation
+	// changed it: access tokens signed under it stay valid until they expire.
+	PreviousCookieKey []byte
 	// OriginVerify is the secret header value CloudFront adds to every
 	// request it forwards; a request without it came straight to the
 	// API Gateway endpoint and is refused. Empty (tests that build the
@@ -126,7 +130,7 @@ func Fetch(ctx context.Context, sm SecretsAPI, ps SSMAPI, fn Function, e Env) (E
 		base                = e.BaseURL
 		baseErr, err, prevE error
 		s                   Secrets
-		prev                *rsa.PublicKey
+		prev                LiveOrgKeys
 	)
 	if base == "" {
 		wg.Go(func() { base, baseErr = baseURLFromSSM(ctx, ps, e.BaseURLParam) })
@@ -145,7 +149,7 @@ func Fetch(ctx context.Context, sm SecretsAPI, ps SSMAPI, fn Function, e Env) (E
 				s, err = k.Decode()
 			}
 		})
-		wg.Go(func() { prev, prevE = previousKey(ctx, sm, e.SecretARN) })
+		wg.Go(func() { prev, prevE = previousKeys(ctx, sm, e.SecretARN) })
 	}
 	wg.Wait()
 	if err == nil {
@@ -157,28 +161,25 @@ func Fetch(ctx context.Context, sm SecretsAPI, ps SSMAPI, fn Function, e Env) (E
 	if err != nil {
 		return e, s, err
 	}
-	if prev != nil && !prev.Equal(&s.SigningKey.PublicKey) {
-		s.PreviousKeys = []*rsa.PublicKey{prev}
+	if sk, err := ParseSigningKey(prev.SigningKey); err == nil && !sk.PublicKey.Equal(&s.SigningKey.PublicKey) {
+		s.PreviousKeys = []*rsa.PublicKey{&sk.PublicKey}
+	}
+	if ck, err := base64.StdEncoding.DecodeString(strings.TrimSpace(prev.CookieKey)); err == nil && len(ck) >= CookieKeyBytes && !bytes.Equal(ck, s.CookieKey) {
+		s.PreviousCookieKey = ck
 	}
 	return e.withBaseURL(base), s, nil
 }
 
-// previousKey is the public half of the AWSPREVIOUS signing key, or nil
-// when there is none (no rotation yet, or a version without a usable key).
-func previousKey(ctx context.Context, sm SecretsAPI, arn string) (*rsa.PublicKey, error) {
+// previousKeys is the AWSPREVIOUS version of the live-org secret (zero when
+// there is none: no rotation yet). Its keys are checked where they are
+// used: an unusable one is simply not accepted any more.
+func previousKeys(ctx context.Context, sm SecretsAPI, arn string) (LiveOrgKeys, error) {
 	var k LiveOrgKeys
 	_, err := GetSecretJSON(ctx, sm, arn, "AWSPREVIOUS", &k)
 	if errors.Is(err, ErrNoVersion) {
-		return nil, nil
+		return LiveOrgKeys{}, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	sk, err := ParseSigningKey(k.SigningKey)
-	if err != nil {
-		return nil, nil // nothing to publish; the current key is what matters
-	}
-	return &sk.PublicKey, nil
+	return k, err
 }
 
 func baseURLFromSSM(ctx context.Context, ps SSMAPI, name string) (string, error) {

@@ -1,7 +1,9 @@
 package lambdamain_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -56,6 +58,20 @@ func TestFetch(t *testing.T) {
 	}
 	if s.SigningKey.Equal(oldSecrets.SigningKey) || len(s.PreviousKeys) != 1 || !s.PreviousKeys[0].Equal(&oldSecrets.SigningKey.PublicKey) {
 		t.Fatalf("after rotation: current is old %v, previous %d keys; want the new key current and the old one previous", s.SigningKey.Equal(oldSecrets.SigningKey), len(s.PreviousKeys))
+	}
+	if s.PreviousCookieKey != nil {
+		t.Fatal("a rotation that kept the cookie key reported a previous one")
+	}
+	// A rotation of the cookie key: access tokens signed under the old one
+	// stay valid (httpapi.Config.PreviousCookieKeys).
+	recookied := rotated
+	recookied.CookieKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, lambdamain.CookieKeyBytes))
+	sm.PutJSON(liveSecretARN, recookied)
+	if _, s, err = lambdamain.Fetch(ctx, smc, psc, lambdamain.API, env); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s.PreviousCookieKey, oldSecrets.CookieKey) || bytes.Equal(s.CookieKey, oldSecrets.CookieKey) {
+		t.Fatalf("after a cookie key rotation: previous %x, current %x; want the old key previous", s.PreviousCookieKey, s.CookieKey)
 	}
 
 	// A base URL in the environment (a custom domain) needs no SSM call.

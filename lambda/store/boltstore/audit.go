@@ -2,9 +2,9 @@ package boltstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -52,60 +52,34 @@ func (s *Store) ListGrants(_ context.Context, orgID string) (out []store.GrantUs
 	return out, err
 }
 
-// loginRecord is a login attempt in its ring slot, with its sequence
-// number (the order of arrival, for ties in time).
-type loginRecord struct {
-	Seq   int              `json:"seq"`
-	Event store.LoginEvent `json:"event"`
-}
+// loginKey orders a live org's login attempts by time (then id).
+func loginKey(e store.LoginEvent) string { return e.OrgID + "\x00" + store.LoginSortKey(e) }
 
-func loginKey(orgID string, slot int) string { return fmt.Sprintf("%s\x00%05d", orgID, slot) }
-
-// AddLoginHistory writes the attempt into the next slot of the org's ring,
-// overwriting the oldest once the ring is full.
-func (s *Store) AddLoginHistory(_ context.Context, e store.LoginEvent) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		o, err := get[orgRecord](tx, bOrgs, e.OrgID)
-		if err != nil {
-			return err
-		}
-		seq := o.Logins
-		o.Logins++
-		if err := put(tx, bOrgs, e.OrgID, o); err != nil {
-			return err
-		}
-		return put(tx, bLogins, loginKey(e.OrgID, seq%store.MaxLoginHistoryPerOrg), loginRecord{Seq: seq, Event: e})
-	})
-}
-
-func (s *Store) ListLoginHistory(_ context.Context, orgID string) ([]store.LoginEvent, error) {
-	var recs []loginRecord
+// ListLoginHistory walks the org's rows from the newest, at most
+// store.MaxLoginHistoryPerOrg of them, once the rows written behind their
+// answers before it are committed.
+func (s *Store) ListLoginHistory(_ context.Context, orgID string) (out []store.LoginEvent, err error) {
+	if err := s.w.flush(); err != nil {
+		return nil, err
+	}
 	prefix := []byte(orgID + "\x00")
-	err := s.db.View(func(tx *bolt.Tx) error {
+	end := []byte(orgID + "\x01")
+	err = s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bLogins).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
-			r, err := get[loginRecord](tx, bLogins, string(k))
-			if err != nil {
-				return err
+		k, v := c.Seek(end)
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && strings.HasPrefix(string(k), string(prefix)) && len(out) < store.MaxLoginHistoryPerOrg; k, v = c.Prev() {
+			var e store.LoginEvent
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("boltstore: login %q: %w", k, err)
 			}
-			recs = append(recs, r)
+			out = append(out, e)
 		}
 		return nil
 	})
-	return newestFirst(recs), err
-}
-
-// newestFirst orders attempts by time, newest first, ties by arrival.
-func newestFirst(recs []loginRecord) []store.LoginEvent {
-	slices.SortFunc(recs, func(a, b loginRecord) int {
-		if c := b.Event.At.Compare(a.Event.At); c != 0 {
-			return c
-		}
-		return b.Seq - a.Seq
-	})
-	out := make([]store.LoginEvent, len(recs))
-	for i, r := range recs {
-		out[i] = r.Event
-	}
-	return out
+	return out, err
 }

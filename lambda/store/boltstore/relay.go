@@ -11,8 +11,9 @@ import (
 
 // The relay's tenant registry and flows (relay.Store), in two buckets of
 // the same file (created by Open). Flows are keyed by the hash of their
-// handle (relay.FlowID); ClaimFlow is one read-write transaction, which
-// bbolt serialises, so exactly one of concurrent claims wins.
+// handle (relay.FlowID); CreateFlow and ClaimFlow are calls of the group
+// committer, in read-write transactions bbolt serialises, so exactly one of
+// concurrent claims wins.
 var (
 	bRelayTenants = []byte("relayTenants")
 	bRelayFlows   = []byte("relayFlows")
@@ -43,25 +44,25 @@ func (s *Store) DeleteTenant(_ context.Context, id string) error {
 }
 
 func (s *Store) CreateFlow(_ context.Context, f relay.Flow) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.w.do(func(tx *bolt.Tx) (error, error) {
 		if tx.Bucket(bRelayFlows).Get([]byte(f.ID)) != nil {
-			return relay.ErrExists
+			return relay.ErrExists, nil
 		}
-		return put(tx, bRelayFlows, f.ID, f)
+		return nil, put(tx, bRelayFlows, f.ID, f)
 	})
 }
 
 func (s *Store) ClaimFlow(_ context.Context, id string, now time.Time) (f relay.Flow, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.w.do(func(tx *bolt.Tx) (error, error) {
 		f, err = get[relay.Flow](tx, bRelayFlows, id)
 		if err != nil {
-			return err
+			return refusal(err)
 		}
 		if err := relay.CheckFlow(f, now); err != nil {
-			return err
+			return err, nil
 		}
 		f.UsedAt = now
-		return put(tx, bRelayFlows, id, f)
+		return nil, put(tx, bRelayFlows, id, f)
 	})
 	return f, err
 }

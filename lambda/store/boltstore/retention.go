@@ -2,7 +2,9 @@ package boltstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,37 +27,38 @@ func (s *Store) GetLockout(_ context.Context, orgID, user string) (l store.Locko
 }
 
 func (s *Store) AddLoginFailure(_ context.Context, orgID, user string, now time.Time, max int, lockFor time.Duration) (l store.Lockout, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.w.do(func(tx *bolt.Tx) (error, error) {
 		l, err = get[store.Lockout](tx, bLockouts, lockoutKey(orgID, user))
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+			return nil, err
 		}
 		l.OrgID, l.User = orgID, user
 		l = store.NextLockout(l, now, max, lockFor)
-		return put(tx, bLockouts, lockoutKey(orgID, user), l)
+		return nil, put(tx, bLockouts, lockoutKey(orgID, user), l)
 	})
 	return l, err
 }
 
 func (s *Store) ClearLoginFailures(_ context.Context, orgID, user string, now time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.w.do(func(tx *bolt.Tx) (error, error) {
 		l, err := get[store.Lockout](tx, bLockouts, lockoutKey(orgID, user))
 		if errors.Is(err, store.ErrNotFound) {
-			return nil
+			return nil, nil
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l.Failures, l.UpdatedAt = 0, now
-		return put(tx, bLockouts, lockoutKey(orgID, user), l)
+		return nil, put(tx, bLockouts, lockoutKey(orgID, user), l)
 	})
 }
 
 // Prune deletes, in one transaction, what retention no longer keeps: idle
 // shares with their live orgs, grants past retention or of a deleted live
-// org with their approval entries and tokens, codes, tokens and relay flows
-// expired longer than store.UsedRowGrace, stale login counters and login
-// attempts past store.LoginHistoryKeep. It
+// org with their approval entries and tokens, codes, tokens, marks and
+// relay flows expired longer than store.UsedRowGrace, stale login counters,
+// and login attempts past store.LoginHistoryKeep or beyond the org's newest
+// store.MaxLoginHistoryPerOrg. It
 // scans every record, so `caplab serve` runs it hourly, not per request.
 func (s *Store) Prune(_ context.Context, now time.Time, r store.Retention) (n int, err error) {
 	err = s.db.Update(func(tx *bolt.Tx) error {
@@ -120,12 +123,15 @@ func (s *Store) Prune(_ context.Context, now time.Time, r store.Retention) (n in
 		}); err != nil {
 			return err
 		}
-		if err := eachRecord(tx, bLogins, func(k []byte, r loginRecord) error {
-			if liveOrgs[r.Event.OrgID] && !store.LoginEventExpired(r.Event, now) {
+		if err := eachRecord(tx, bMarks, func(k []byte, m store.Mark) error {
+			if liveOrgs[m.OrgID] && !store.CodeExpired(m.ExpiresAt, now) {
 				return nil
 			}
-			return del(bLogins, k)
+			return del(bMarks, k)
 		}); err != nil {
+			return err
+		}
+		if err := pruneLogins(tx, liveOrgs, now, del); err != nil {
 			return err
 		}
 		return eachRecord(tx, bLockouts, func(k []byte, l store.Lockout) error {
@@ -136,6 +142,32 @@ func (s *Store) Prune(_ context.Context, now time.Time, r store.Retention) (n in
 		})
 	})
 	return n, err
+}
+
+// pruneLogins drops login attempts of deleted orgs, past retention, or
+// beyond an org's newest store.MaxLoginHistoryPerOrg (walking from the
+// newest: keys sort by org, then time).
+func pruneLogins(tx *bolt.Tx, liveOrgs map[string]bool, now time.Time, del func(b, k []byte) error) error {
+	kept := map[string]int{}
+	var doomed [][]byte
+	c := tx.Bucket(bLogins).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var e store.LoginEvent
+		if err := json.Unmarshal(v, &e); err != nil {
+			return fmt.Errorf("boltstore: login %q: %w", k, err)
+		}
+		if !liveOrgs[e.OrgID] || store.LoginEventExpired(e, now) || kept[e.OrgID] >= store.MaxLoginHistoryPerOrg {
+			doomed = append(doomed, append([]byte(nil), k...))
+			continue
+		}
+		kept[e.OrgID]++
+	}
+	for _, k := range doomed {
+		if err := del(bLogins, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eachRecord decodes every record of a bucket, collecting the keys first

@@ -62,6 +62,12 @@ func code(hash string) store.Code {
 		IssuedAt: t0, ExpiresAt: t0.Add(10 * time.Minute)}
 }
 
+// commit applies w in the live org s1.
+func commit(s *dynamostore.Store, w store.Write) error {
+	w.OrgID = "s1"
+	return s.Commit(context.Background(), w)
+}
+
 // TestThrottlingBecomesUnavailable: throttling that outlasts the retryer
 // is an UnavailableError (Temporary, errors.Is ErrUnavailable), never a
 // store sentinel, and the claim was not applied.
@@ -70,18 +76,17 @@ func TestThrottlingBecomesUnavailable(t *testing.T) {
 	f := &flaky{op: "UpdateItem", action: "throttle", left: -1}
 	table := newTable(t, newClient(d.Endpoint, nil))
 	s := dynamostore.New(newClient(d.Endpoint, f), table)
-	ctx := context.Background()
-	if err := s.PutCode(ctx, code("h")); err != nil {
+	if err := commit(s, store.Write{Now: t0, Codes: []store.Code{code("h")}}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, err := s.ClaimCode(ctx, "h", t0)
+	err := commit(s, store.Write{Now: t0, ClaimCode: "h"})
 	if !errors.Is(err, dynamostore.ErrUnavailable) || !dynamostore.IsUnavailable(err) {
-		t.Fatalf("ClaimCode under throttling = %v, want an UnavailableError", err)
+		t.Fatalf("a claim under throttling = %v, want an UnavailableError", err)
 	}
 	var ue *dynamostore.UnavailableError
-	if !errors.As(err, &ue) || ue.Op != "ClaimCode" {
-		t.Fatalf("error %T %v", err, err)
+	if !errors.As(err, &ue) || ue.Op != "Commit" {
+		t.Fatalf("error %T %v; want an UnavailableError of Commit", err, err)
 	}
 	for _, sentinel := range []error{store.ErrNotFound, store.ErrAlreadyUsed, store.ErrExpired, store.ErrRevoked} {
 		if errors.Is(err, sentinel) {
@@ -95,95 +100,73 @@ func TestThrottlingBecomesUnavailable(t *testing.T) {
 	f.mu.Lock()
 	f.left = 0
 	f.mu.Unlock()
-	if c, err := s.GetCode(ctx, "h", t0); err != nil || !c.UsedAt.IsZero() {
-		t.Fatalf("after failed claims: %+v, %v; want unused", c, err)
+	r, err := s.Lookup(context.Background(), store.Keys{Code: "h"})
+	if err != nil || r.Code == nil || !r.Code.UsedAt.IsZero() {
+		t.Fatalf("after failed claims: %+v, %v; want unused", r.Code, err)
 	}
-	if _, err := s.ClaimCode(ctx, "h", t0); err != nil {
+	if err := commit(s, store.Write{Now: t0, ClaimCode: "h"}); err != nil {
 		t.Fatalf("claim after the throttling ended: %v", err)
 	}
 }
 
-// TestClaimResponseLost: DynamoDB applies the claim and the response is
-// lost; the SDK's retry fails the condition on our own claim, which counts
-// as the win. A second, real claim is still refused.
-func TestClaimResponseLost(t *testing.T) {
+// TestResponseLost: DynamoDB applies a write and the response is lost;
+// the SDK's retry is recognised as our own (the idempotency token, or a
+// condition failing on our own write_id), so it counts as the success it
+// was, once. A second, real claim is still refused.
+func TestResponseLost(t *testing.T) {
 	d := startLocal(t)
-	f := &flaky{op: "UpdateItem", action: "dropAfter", left: 1}
-	table := newTable(t, newClient(d.Endpoint, nil))
-	s := dynamostore.New(newClient(d.Endpoint, f), table)
-	ctx := context.Background()
-	if err := s.PutCode(ctx, code("h")); err != nil {
-		t.Fatal(err)
-	}
-	c, err := s.ClaimCode(ctx, "h", t0.Add(time.Second))
-	if err != nil || !c.UsedAt.Equal(t0.Add(time.Second)) || f.hits != 1 {
-		t.Fatalf("ClaimCode with a lost response = %+v, %v (hits %d)", c, err, f.hits)
-	}
-	if _, err := s.ClaimCode(ctx, "h", t0.Add(2*time.Second)); !errors.Is(err, store.ErrAlreadyUsed) {
-		t.Fatalf("second claim = %v", err)
-	}
-	// The same for refresh tokens.
-	if err := s.PutGrant(ctx, store.Grant{ID: "g1", ScenarioID: "s1", Status: store.GrantActive, CreatedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, store.Token{Hash: "rt", Kind: store.KindRefresh, GrantID: "g1", IssuedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	f.mu.Lock()
-	f.left = 1
-	f.mu.Unlock()
-	if _, err := s.ClaimRefresh(ctx, "rt", t0.Add(time.Second)); err != nil {
-		t.Fatalf("ClaimRefresh with a lost response: %v", err)
-	}
-	if _, err := s.ClaimRefresh(ctx, "rt", t0.Add(2*time.Second)); !errors.Is(err, store.ErrAlreadyUsed) {
-		t.Fatalf("second ClaimRefresh = %v", err)
+	for _, op := range []string{"UpdateItem", "TransactWriteItems"} {
+		t.Run(op, func(t *testing.T) {
+			f := &flaky{}
+			table := newTable(t, newClient(d.Endpoint, nil))
+			s := dynamostore.New(newClient(d.Endpoint, f), table)
+			ctx := context.Background()
+			if err := s.PutScenario(ctx, store.Scenario{ID: "share", OrgID: "s1", Document: []byte("{}"), CreatedAt: t0}); err != nil {
+				t.Fatal(err)
+			}
+			g := store.Grant{ID: "g1", ScenarioID: "s1", User: "ana", Status: store.GrantActive, CreatedAt: t0}
+			if err := commit(s, store.Write{Now: t0, Grant: &g, Codes: []store.Code{code("h")}}); err != nil {
+				t.Fatal(err)
+			}
+			w := store.Write{Now: t0.Add(time.Second), ClaimCode: "h"} // one UpdateItem
+			if op == "TransactWriteItems" {
+				w.UseGrant, w.Tokens = "g1", []store.Token{{Hash: "rt", Kind: store.KindRefresh, ScenarioID: "s1", GrantID: "g1", IssuedAt: t0}}
+			}
+			f.mu.Lock()
+			f.op, f.action, f.left = op, "dropAfter", 1
+			f.mu.Unlock()
+			if err := commit(s, w); err != nil || f.hits != 1 {
+				t.Fatalf("a write whose response was lost = %v (fault hit %d times); want success", err, f.hits)
+			}
+			if err := commit(s, store.Write{Now: t0.Add(2 * time.Second), ClaimCode: "h"}); !errors.Is(err, store.ErrAlreadyUsed) {
+				t.Fatalf("second claim = %v; want ErrAlreadyUsed", err)
+			}
+			gs, err := s.ListGrants(ctx, "s1")
+			if err != nil || len(gs) != 1 {
+				t.Fatalf("ListGrants = %v, %v", gs, err)
+			}
+			if want := map[bool]int{true: 1, false: 0}[w.UseGrant != ""]; gs[0].Uses != want {
+				t.Fatalf("uses after a retried write = %d; want %d (counted once)", gs[0].Uses, want)
+			}
+		})
 	}
 }
 
-// TestRevocationIsSticky: writing back a grant read before a concurrent
-// revocation does not undo the revocation.
-func TestRevocationIsSticky(t *testing.T) {
-	d := startLocal(t)
-	client := newClient(d.Endpoint, nil)
-	s := dynamostore.New(client, newTable(t, client))
-	ctx := context.Background()
-	g := store.Grant{ID: "g", ScenarioID: "s1", User: "ana", Interactive: true, Status: store.GrantActive, Scope: "api", CreatedAt: t0}
-	if err := s.PutGrant(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.RevokeGrant(ctx, "g", "user revoked the app", t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	stale := g
-	stale.Scope = "api refresh_token"
-	if err := s.PutGrant(ctx, stale); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetGrant(ctx, "g")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != store.GrantRevoked || got.RevokedWhy != "user revoked the app" || got.Scope != "api refresh_token" {
-		t.Fatalf("after a stale put: %+v; want revoked (first reason) with the new record", got)
-	}
-	if gs, _ := s.ListApprovals(ctx, "s1", "ana"); len(gs) != 0 {
-		t.Fatalf("ListApprovals = %+v; want none (the grant is revoked)", gs)
-	}
-}
-
-// TestListApprovalsMany pages past one BatchGetItem (100 keys) and skips
-// non-interactive grants (one user with 130 grants: far more than the five
-// live approvals per app the live org keeps, as after many revocations).
+// TestListApprovalsMany pages one user's many approval entries (130, far
+// more than the five live approvals per app the live org keeps).
 func TestListApprovalsMany(t *testing.T) {
 	d := startLocal(t)
 	client := newClient(d.Endpoint, nil)
 	s := dynamostore.New(client, newTable(t, client))
 	ctx := context.Background()
+	if err := s.PutScenario(ctx, store.Scenario{ID: "share", OrgID: "s1", Document: []byte("{}"), CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
 	const n = 130
 	for i := range n {
 		g := store.Grant{ID: fmt.Sprintf("g%03d", i), ScenarioID: "s1", User: "ana", Interactive: i%10 != 0, Status: store.GrantActive,
 			CreatedAt: t0.Add(time.Duration(n-i) * time.Second)}
-		if err := s.PutGrant(ctx, g); err != nil {
+		if err := commit(s, store.Write{Now: t0, Grant: &g}); err != nil {
 			t.Fatal(err)
 		}
 	}

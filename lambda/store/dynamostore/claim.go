@@ -11,9 +11,12 @@ import (
 	"github.com/caplab/caplab/lambda/store"
 )
 
-// claimOnce is the single-use write behind ClaimCode, ClaimRefresh and
-// ClaimFlow: one conditional UpdateItem that stamps used_at and a random
-// claim id. won is true when this call's claim is on the item: the update
+// codeClaimCondition: the record exists, was never claimed and has not
+// expired at :now.
+const codeClaimCondition = "attribute_exists(PK) AND attribute_not_exists(used_at) AND exp > :now"
+
+// claimOnce is the relay's single-use write (ClaimFlow): one conditional
+// UpdateItem that stamps used_at and a random claim id. won is true when this call's claim is on the item: the update
 // succeeded, or it succeeded before a dropped response and the SDK's retry
 // then failed the condition on our own claim. Otherwise item is the record
 // as it was (read again, strongly consistent, when the failed condition

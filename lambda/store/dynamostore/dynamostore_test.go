@@ -59,25 +59,34 @@ func TestTableHasTTL(t *testing.T) {
 		return v
 	}
 	ttlOf := func(hash string) int64 { return ttlOfItem("CODE#"+hash, "META") }
+	put := func(w store.Write) {
+		t.Helper()
+		if w.OrgID == "" {
+			w.OrgID = "lo"
+		}
+		if w.Now.IsZero() {
+			w.Now = time.Now()
+		}
+		if err := s.Commit(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A live code: ttl is its expiry plus the grace, in epoch seconds.
 	exp := time.Now().Add(10 * time.Minute).Truncate(time.Second)
-	if err := s.PutCode(ctx, store.Code{Hash: "live", ExpiresAt: exp}); err != nil {
-		t.Fatal(err)
-	}
+	put(store.Write{Codes: []store.Code{{Hash: "live", ExpiresAt: exp}}})
 	if got, want := ttlOf("live"), exp.Add(dynamostore.UsedRowGrace).Unix(); got != want {
 		t.Fatalf("ttl = %d, want %d", got, want)
 	}
 	// A code written already expired stays at least the grace after the write.
 	before := time.Now()
-	if err := s.PutCode(ctx, store.Code{Hash: "old", ExpiresAt: time.Date(2026, 3, 1, 9, 10, 0, 0, time.UTC)}); err != nil {
-		t.Fatal(err)
-	}
+	put(store.Write{Codes: []store.Code{{Hash: "old", ExpiresAt: time.Date(2026, 3, 1, 9, 10, 0, 0, time.UTC)}}})
 	if got := ttlOf("old"); got < before.Add(dynamostore.UsedRowGrace).Unix() {
 		t.Fatalf("ttl of an expired write = %d, want ≥ now + grace", got)
 	}
 
-	// Shares, live orgs, grants, approval entries, refresh tokens and login
-	// counters expire too (retention), so nothing is kept forever.
+	// Shares, live orgs, grants, approval entries, refresh tokens, marks,
+	// login rows and login counters expire too (retention), so nothing is
+	// kept forever.
 	keep := store.Retention{ShareIdle: 40 * 24 * time.Hour, Grant: 50 * 24 * time.Hour}
 	s.WithRetention(keep)
 	now := time.Now().Truncate(time.Second)
@@ -85,19 +94,11 @@ func TestTableHasTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := store.Grant{ID: "g", ScenarioID: "lo", User: "ana", Interactive: true, Status: store.GrantActive, CreatedAt: now}
-	if err := s.PutGrant(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, store.Token{Hash: "rt", Kind: store.KindRefresh, ScenarioID: "lo", GrantID: "g", IssuedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	login := store.LoginEvent{OrgID: "lo", ID: "e", At: now, User: "ana", Status: "Success"}
+	markEnd := now.Add(2 * time.Hour)
+	put(store.Write{Now: now, Grant: &g, Tokens: []store.Token{{Hash: "rt", Kind: store.KindRefresh, ScenarioID: "lo", GrantID: "g", IssuedAt: now}},
+		Marks: []store.Mark{{Key: "m", OrgID: "lo", LastUsedAt: now, ExpiresAt: markEnd}}, Logins: []store.LoginEvent{login}})
 	if _, err := s.AddLoginFailure(ctx, "lo", "ana", now, 10, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutToken(ctx, store.Token{Hash: "at", Kind: store.KindAccess, ScenarioID: "lo", GrantID: "g", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.AddLoginHistory(ctx, store.LoginEvent{OrgID: "lo", ID: "e", At: now, User: "ana", Status: "Success"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -106,10 +107,10 @@ func TestTableHasTTL(t *testing.T) {
 	}{
 		{"share", "SHARE#sh", "META", now.Add(keep.ShareIdle)},
 		{"live org", "LIVEORG#lo", "META", now.Add(keep.ShareIdle)},
-		{"grant", "GRANT#g", "META", now.Add(keep.Grant)},
+		{"grant", "ORGGRANTS#lo", "GRANT#g", now.Add(keep.Grant)},
 		{"refresh token", "TOKEN#rt", "META", now.Add(keep.Grant)},
-		{"grant's org index entry", "ORGGRANTS#lo", "GRANT#g", now.Add(keep.Grant)},
-		{"login attempt", "LOGINS#lo", "SLOT#00000", now.Add(store.LoginHistoryKeep)},
+		{"mark", "MARK#m", "META", markEnd.Add(dynamostore.UsedRowGrace)},
+		{"login attempt", "LOGINS#lo", "AT#" + store.LoginSortKey(login), now.Add(store.LoginHistoryKeep)},
 	} {
 		if got := ttlOfItem(c.pk, c.sk); got != c.want.Unix() {
 			t.Errorf("ttl of the %s = %d; want %d", c.what, got, c.want.Unix())
@@ -129,7 +130,7 @@ func TestTableHasTTL(t *testing.T) {
 			t.Errorf("item %s has no ttl", pk)
 		}
 	}
-	for _, want := range []string{"SHARE", "LIVEORG", "GRANT", "APPROVALS", "TOKEN", "CODE", "LOCKOUT", "ORGGRANTS", "LOGINS"} {
+	for _, want := range []string{"SHARE", "LIVEORG", "APPROVALS", "TOKEN", "CODE", "LOCKOUT", "ORGGRANTS", "MARK", "LOGINS"} {
 		if !types[want] {
 			t.Errorf("no %s item was written; the ttl check did not cover it", want)
 		}

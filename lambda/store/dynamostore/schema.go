@@ -37,28 +37,27 @@ const (
 	attrScenario  = "scenario_id"
 	attrClient    = "client_id"
 	attrKind      = "kind"
-	attrGrants    = "grants"  // a live org's grant count
-	attrQuota     = "quota"   // a live org's grant quota
-	attrVersion   = "version" // optimistic concurrency of read-modify-write items
-	attrUses      = "uses"    // a grant's access tokens issued (ORGGRANTS items)
-	attrLogins    = "logins"  // a live org's login attempts recorded (its ring's next slot)
-	attrSeq       = "seq"     // a login attempt's sequence number in its org
+	attrGrants    = "grants"   // a live org's grant count
+	attrQuota     = "quota"    // a live org's grant quota
+	attrVersion   = "version"  // optimistic concurrency of read-modify-write items
+	attrUses      = "uses"     // a grant's access tokens issued
+	attrUser      = "user"     // a grant's user hash (revocations name it)
+	attrWriteID   = "write_id" // the write that made or claimed a conditional item (retries recognise their own)
 )
 
-// Key prefixes (security.md §4.2). Tokens are keyed by hash alone because
-// GetToken receives only the hash, so access and refresh tokens share the
-// TOKEN# prefix (the kind is an attribute).
+// Key prefixes (security.md §4.2).
 const (
 	prefixScenario  = "SHARE#"     // SHARE#<share id> / META
 	prefixLiveOrg   = "LIVEORG#"   // LIVEORG#<live org id> / META
 	prefixApprovals = "APPROVALS#" // APPROVALS#<live org id>#<user hash> / GRANT#<grant id>
 	prefixLockout   = "LOCKOUT#"   // LOCKOUT#<live org id>#<user hash> / META
 	prefixCode      = "CODE#"      // CODE#<sha256 hex> / META
-	prefixGrant     = "GRANT#"     // GRANT#<id> / META
+	prefixGrant     = "GRANT#"     // the sort key of a grant: GRANT#<grant id>
 	prefixToken     = "TOKEN#"     // TOKEN#<sha256 hex> / META
+	prefixMark      = "MARK#"      // MARK#<sha256 hex of a jti> / META
 	prefixOrgGrants = "ORGGRANTS#" // ORGGRANTS#<live org id> / GRANT#<grant id>
-	prefixLogins    = "LOGINS#"    // LOGINS#<live org id> / SLOT#<ring slot>
-	skSlot          = "SLOT#"
+	prefixLogins    = "LOGINS#"    // LOGINS#<live org id> / AT#<store.LoginSortKey>
+	skLogin         = "AT#"
 	skMeta          = "META"
 )
 

@@ -22,6 +22,7 @@ type Store struct {
 	grants      map[string]store.Grant
 	approvals   map[userKey][]string // a user's active interactive grant ids
 	tokens      map[string]store.Token
+	marks       map[string]store.Mark
 	lockouts    map[userKey]store.Lockout
 	uses        map[string]grantUse           // grant id → use
 	logins      map[string][]store.LoginEvent // live org id → attempts, oldest first
@@ -46,6 +47,7 @@ func New() *Store {
 		grants:      map[string]store.Grant{},
 		approvals:   map[userKey][]string{},
 		tokens:      map[string]store.Token{},
+		marks:       map[string]store.Mark{},
 		lockouts:    map[userKey]store.Lockout{},
 		uses:        map[string]grantUse{},
 		logins:      map[string][]store.LoginEvent{},
@@ -110,62 +112,147 @@ func (s *Store) TouchScenario(_ context.Context, share store.Scenario, now time.
 	return nil
 }
 
-func (s *Store) PutCode(_ context.Context, c store.Code) error {
+// Lookup reads under the lock: one consistent view.
+func (s *Store) Lookup(_ context.Context, k store.Keys) (store.Records, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.codes[c.Hash] = c
+	return s.lookup(k), nil
+}
+
+// lookup is Lookup with the lock held.
+func (s *Store) lookup(k store.Keys) store.Records {
+	var r store.Records
+	if c, ok := s.codes[k.Code]; ok && k.Code != "" {
+		r.Code = &c
+	}
+	if t, ok := s.tokens[k.Token]; ok && k.Token != "" {
+		t.Chain = slices.Clone(t.Chain)
+		r.Token = &t
+	}
+	if g, ok := s.grants[k.Grant]; ok && k.Grant != "" && g.ScenarioID == k.OrgID {
+		r.Grant = &g
+	}
+	if m, ok := s.marks[k.Mark]; ok && k.Mark != "" {
+		r.Mark = &m
+	}
+	return r
+}
+
+// Commit checks every condition, then applies the write, under the lock.
+func (s *Store) Commit(_ context.Context, w store.Write) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(w); err != nil {
+		return err
+	}
+	s.apply(w)
 	return nil
 }
 
-func (s *Store) GetCode(_ context.Context, hash string, now time.Time) (store.Code, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := lookup(s.codes, hash)
-	if err != nil {
-		return c, err
+// check applies Write's conditions; the caller holds the lock.
+func (s *Store) check(w store.Write) error {
+	if w.ClaimCode != "" {
+		if err := store.CheckClaimCode(s.lookup(store.Keys{Code: w.ClaimCode}).Code, w.Now); err != nil {
+			return err
+		}
 	}
-	return c, store.CheckCode(c, now)
-}
-
-func (s *Store) ClaimCode(_ context.Context, hash string, now time.Time) (store.Code, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := lookup(s.codes, hash)
-	switch {
-	case err != nil:
-		return c, err
-	case !c.UsedAt.IsZero():
-		return c, store.ErrAlreadyUsed
+	if w.ClaimRefresh != "" {
+		if err := store.CheckClaimRefresh(s.lookup(store.Keys{Token: w.ClaimRefresh}).Token, w.Now); err != nil {
+			return err
+		}
 	}
-	if err := store.CheckCode(c, now); err != nil {
-		return c, err
+	if _, ok := s.tokens[w.TouchRefresh]; w.TouchRefresh != "" && !ok {
+		return store.ErrNotFound
 	}
-	c.UsedAt = now
-	s.codes[hash] = c
-	return c, nil
-}
-
-func (s *Store) PutGrant(_ context.Context, g store.Grant) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, exists := s.grants[g.ID]
-	if share, ok := s.orgs[g.ScenarioID]; ok && !exists {
-		if s.grantCounts[g.ScenarioID] >= s.scenarios[share].GrantQuota() {
+	if g := w.Grant; g != nil {
+		share, ok := s.orgs[w.OrgID]
+		switch _, taken := s.grants[g.ID]; {
+		case !ok || g.ScenarioID != w.OrgID:
+			return store.ErrNotFound
+		case taken:
+			return store.ErrExists
+		case s.grantCounts[w.OrgID] >= s.scenarios[share].GrantQuota():
 			return store.ErrQuota
 		}
-		s.grantCounts[g.ScenarioID]++
 	}
-	if exists && old.Status == store.GrantRevoked {
-		// A revocation is sticky: a stale rewrite must not undo it.
-		g.Status, g.RevokedWhy, g.RevokedAt = old.Status, old.RevokedWhy, old.RevokedAt
+	for _, c := range w.Codes {
+		if old, ok := s.codes[c.Hash]; ok && w.Now.Before(old.ExpiresAt) {
+			return store.ErrExists
+		}
 	}
-	s.grants[g.ID] = g
-	s.unindex(old)
-	if g.Interactive && g.Status != store.GrantRevoked {
-		k := userKey{g.ScenarioID, g.User}
-		s.approvals[k] = append(s.approvals[k], g.ID)
+	if w.UseGrant != "" && (w.Grant == nil || w.Grant.ID != w.UseGrant) {
+		if err := store.CheckUseGrant(s.lookup(store.Keys{OrgID: w.OrgID, Grant: w.UseGrant}).Grant); err != nil {
+			return err
+		}
+	}
+	for _, rv := range w.Revoke {
+		if g, ok := s.grants[rv.GrantID]; !ok || g.ScenarioID != w.OrgID || g.User != rv.User {
+			return store.ErrNotFound
+		}
 	}
 	return nil
+}
+
+// apply applies a checked write; the caller holds the lock.
+func (s *Store) apply(w store.Write) {
+	if h := w.ClaimCode; h != "" {
+		c := s.codes[h]
+		c.UsedAt = w.Now
+		s.codes[h] = c
+	}
+	if h := w.ClaimRefresh; h != "" {
+		t := s.tokens[h]
+		t.UsedAt, t.LastUsedAt = w.Now, w.Now
+		s.tokens[h] = t
+	}
+	if h := w.TouchRefresh; h != "" {
+		t := s.tokens[h]
+		t.LastUsedAt = w.Now
+		s.tokens[h] = t
+	}
+	if g := w.Grant; g != nil {
+		s.grantCounts[w.OrgID]++
+		s.grants[g.ID] = *g
+		if g.Interactive && g.Status != store.GrantRevoked {
+			k := userKey{g.ScenarioID, g.User}
+			s.approvals[k] = append(s.approvals[k], g.ID)
+		}
+	}
+	for _, c := range w.Codes {
+		s.codes[c.Hash] = c
+	}
+	for _, t := range w.Tokens {
+		t.Chain = slices.Clone(t.Chain)
+		s.tokens[t.Hash] = t
+	}
+	for _, m := range w.Marks {
+		var old *store.Mark
+		if o, ok := s.marks[m.Key]; ok {
+			old = &o
+		}
+		s.marks[m.Key] = store.MergeMark(old, m)
+	}
+	if id := w.UseGrant; id != "" {
+		u := s.uses[id]
+		u.n++
+		u.last = w.Now
+		s.uses[id] = u
+	}
+	for _, rv := range w.Revoke {
+		g := store.Revoked(s.grants[rv.GrantID], rv.Why, w.Now)
+		s.grants[rv.GrantID] = g
+		s.unindex(g)
+	}
+	if len(w.Logins) > 0 {
+		// Trimmed to the newest when twice the listing's size: the cost of
+		// the sort spread over as many writes.
+		es := append(s.logins[w.OrgID], w.Logins...)
+		if len(es) > 2*store.MaxLoginHistoryPerOrg {
+			store.NewestFirst(es)
+			es = slices.Clone(es[:store.MaxLoginHistoryPerOrg])
+		}
+		s.logins[w.OrgID] = es
+	}
 }
 
 // unindex drops a grant from its user's approvals; the caller holds the lock.
@@ -179,12 +266,6 @@ func (s *Store) unindex(g store.Grant) {
 	}
 }
 
-func (s *Store) GetGrant(_ context.Context, id string) (store.Grant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return lookup(s.grants, id)
-}
-
 func (s *Store) ListApprovals(_ context.Context, orgID, user string) ([]store.Grant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -195,95 +276,6 @@ func (s *Store) ListApprovals(_ context.Context, orgID, user string) ([]store.Gr
 	}
 	slices.SortStableFunc(out, func(a, b store.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
-}
-
-func (s *Store) RevokeGrant(_ context.Context, id, why string, now time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, err := lookup(s.grants, id)
-	if err != nil {
-		return err
-	}
-	if g.Status != store.GrantRevoked {
-		g.Status, g.RevokedWhy, g.RevokedAt = store.GrantRevoked, why, now
-		s.grants[id] = g
-		s.unindex(g)
-	}
-	return nil
-}
-
-func (s *Store) PutToken(_ context.Context, t store.Token) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens[t.Hash] = t
-	if t.Kind == store.KindAccess {
-		u := s.uses[t.GrantID]
-		u.n++
-		u.last = t.IssuedAt
-		s.uses[t.GrantID] = u
-	}
-	return nil
-}
-
-// getToken reads a token with the read rules; the caller holds the lock.
-func (s *Store) getToken(hash string, now time.Time) (store.Token, error) {
-	t, err := lookup(s.tokens, hash)
-	if err != nil {
-		return t, err
-	}
-	var gp *store.Grant
-	if g, ok := s.grants[t.GrantID]; ok {
-		gp = &g
-	}
-	return t, store.CheckToken(t, gp, now)
-}
-
-func (s *Store) GetToken(_ context.Context, hash string, now time.Time) (store.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.getToken(hash, now)
-}
-
-func (s *Store) ClaimRefresh(_ context.Context, hash string, now time.Time) (store.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := s.getToken(hash, now)
-	if err != nil {
-		return t, err
-	}
-	if !t.UsedAt.IsZero() {
-		return t, store.ErrAlreadyUsed
-	}
-	t.UsedAt, t.LastUsedAt = now, now
-	s.tokens[hash] = t
-	return t, nil
-}
-
-func (s *Store) TouchToken(_ context.Context, hash string, now, expiresAt time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := lookup(s.tokens, hash)
-	if err != nil {
-		return err
-	}
-	t.LastUsedAt = now
-	if !expiresAt.IsZero() {
-		t.ExpiresAt = expiresAt
-	}
-	s.tokens[hash] = t
-	return nil
-}
-
-func (s *Store) RevokeToken(_ context.Context, hash string, _ time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, err := lookup(s.tokens, hash)
-	if err != nil {
-		return err
-	}
-	t.Revoked = true
-	s.tokens[hash] = t
-	return nil
 }
 
 func (s *Store) GetLockout(_ context.Context, orgID, user string) (store.Lockout, error) {
@@ -320,8 +312,8 @@ func (s *Store) ClearLoginFailures(_ context.Context, orgID, user string, now ti
 
 // Prune deletes what retention no longer keeps: idle shares with their
 // live orgs, grants past retention with their tokens, codes and tokens
-// expired longer than store.UsedRowGrace, stale login counters and login
-// attempts past store.LoginHistoryKeep.
+// and marks expired longer than store.UsedRowGrace, stale login counters
+// and login attempts past store.LoginHistoryKeep.
 func (s *Store) Prune(_ context.Context, now time.Time, r store.Retention) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -350,6 +342,12 @@ func (s *Store) Prune(_ context.Context, now time.Time, r store.Retention) (int,
 	for h, c := range s.codes {
 		if store.CodeExpired(c.ExpiresAt, now) {
 			delete(s.codes, h)
+			n++
+		}
+	}
+	for k, m := range s.marks {
+		if _, live := s.orgs[m.OrgID]; !live || store.CodeExpired(m.ExpiresAt, now) {
+			delete(s.marks, k)
 			n++
 		}
 	}
@@ -396,27 +394,12 @@ func (s *Store) ListGrants(_ context.Context, orgID string) ([]store.GrantUse, e
 	return out, nil
 }
 
-func (s *Store) AddLoginHistory(_ context.Context, e store.LoginEvent) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.orgs[e.OrgID]; !ok {
-		return store.ErrNotFound
-	}
-	es := append(s.logins[e.OrgID], e)
-	if over := len(es) - store.MaxLoginHistoryPerOrg; over > 0 {
-		es = slices.Delete(es, 0, over)
-	}
-	s.logins[e.OrgID] = es
-	return nil
-}
-
 func (s *Store) ListLoginHistory(_ context.Context, orgID string) ([]store.LoginEvent, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := slices.Clone(s.logins[orgID])
-	slices.Reverse(out)
-	slices.SortStableFunc(out, func(a, b store.LoginEvent) int { return b.At.Compare(a.At) })
-	return out, nil
+	store.NewestFirst(out)
+	return out[:min(len(out), store.MaxLoginHistoryPerOrg)], nil
 }
 
 func (s *Store) Close() error { return nil }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -19,34 +18,30 @@ func liveOrg(t *testing.T, s store.Store, orgID string) {
 }
 
 // testGrantUses: ListGrants lists a live org's active grants, oldest
-// first, each with the access tokens issued from it.
+// first, each with the access tokens issued from it (Write.UseGrant).
 func testGrantUses(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	liveOrg(t, s, "s1")
+	putOrg(t, s, 0)
 	liveOrg(t, s, "s2")
-	if gs, err := s.ListGrants(ctx, "s1"); err != nil || len(gs) != 0 {
+	if gs, err := s.ListGrants(ctx, org); err != nil || len(gs) != 0 {
 		t.Fatalf("ListGrants(no grants) = %v, %v; want none", gs, err)
 	}
 	approval := newGrant("g-approval", t0.Add(time.Minute))
 	password := newGrant("g-password", t0)
 	password.Interactive = false
+	revoked := newGrant("g-revoked", t0)
+	for _, g := range []store.Grant{approval, password, revoked} {
+		grant(t, s, g)
+	}
 	other := newGrant("g-other-org", t0)
 	other.ScenarioID = "s2"
-	revoked := newGrant("g-revoked", t0)
-	for _, g := range []store.Grant{approval, password, other, revoked} {
-		must(t, s.PutGrant(ctx, g))
-	}
+	must(t, s.Commit(ctx, store.Write{OrgID: "s2", Now: t0, Grant: &other}))
 	for i := range 3 {
-		at := newToken(fmt.Sprint("at-", i), store.KindAccess, approval.ID)
-		at.IssuedAt = t0.Add(time.Duration(i+1) * time.Hour)
-		must(t, s.PutToken(ctx, at))
+		must(t, commit(s, store.Write{UseGrant: approval.ID, Now: t0.Add(time.Duration(i+1) * time.Hour)}))
 	}
-	must(t, s.PutToken(ctx, newToken("rt", store.KindRefresh, approval.ID))) // refresh tokens are not uses
-	must(t, s.PutToken(ctx, newToken("at-revoked", store.KindAccess, revoked.ID)))
-	must(t, s.RevokeGrant(ctx, revoked.ID, "test", t0))
-	must(t, s.PutToken(ctx, newToken("at-after-revocation", store.KindAccess, revoked.ID)))
-	must(t, s.PutGrant(ctx, approval)) // a rewrite keeps the count
-	gs, err := s.ListGrants(ctx, "s1")
+	must(t, commit(s, store.Write{UseGrant: revoked.ID}))
+	must(t, commit(s, store.Write{Revoke: []store.Revocation{{GrantID: revoked.ID, User: revoked.User, Why: "test"}}}))
+	gs, err := s.ListGrants(ctx, org)
 	must(t, err)
 	if len(gs) != 2 || gs[0].ID != password.ID || gs[1].ID != approval.ID {
 		t.Fatalf("ListGrants(s1) = %v; want g-password then g-approval (active, oldest first)", ids(gs))
@@ -58,18 +53,22 @@ func testGrantUses(t *testing.T, s store.Store) {
 	if u := gs[0]; u.Uses != 0 || !u.LastUsedAt.IsZero() {
 		t.Fatalf("g-password = %d uses, last %v; want none", u.Uses, u.LastUsedAt)
 	}
+	// A grant written with its first use starts at one.
+	first := newGrant("g-first", t0.Add(time.Hour))
+	must(t, commit(s, store.Write{Grant: &first, UseGrant: first.ID, Now: t0.Add(time.Hour)}))
 	// Concurrent issuances of one grant are all counted.
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for range 8 {
 		wg.Go(func() {
-			if err := s.PutToken(ctx, newToken(fmt.Sprint("race-", i), store.KindAccess, password.ID)); err != nil {
+			if err := commit(s, store.Write{UseGrant: password.ID}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
 	wg.Wait()
-	if gs, _ := s.ListGrants(ctx, "s1"); len(gs) != 2 || gs[0].Uses != 8 {
-		t.Fatalf("after 8 concurrent access tokens: %v", gs)
+	gs, _ = s.ListGrants(ctx, org)
+	if len(gs) != 3 || gs[0].Uses != 8 || gs[2].ID != first.ID || gs[2].Uses != 1 || !gs[2].LastUsedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("after 8 concurrent uses and a grant with its first: %+v", gs)
 	}
 }
 
@@ -87,22 +86,25 @@ func loginEvent(org, id string, at time.Time) store.LoginEvent {
 		LoginURL: "acme.my.salesforce.com", Method: "POST"}
 }
 
-// testLoginHistory: attempts of a stored live org, newest first; the org
-// keeps its newest store.MaxLoginHistoryPerOrg.
+// logins records login rows of orgID, one write each.
+func logins(t *testing.T, s store.Store, orgID string, es ...store.LoginEvent) {
+	t.Helper()
+	for _, e := range es {
+		must(t, s.Commit(context.Background(), store.Write{OrgID: orgID, Now: e.At, Logins: []store.LoginEvent{e}}))
+	}
+}
+
+// testLoginHistory: a live org's attempts, newest first (ties by id); a
+// listing reads the newest store.MaxLoginHistoryPerOrg.
 func testLoginHistory(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	if err := s.AddLoginHistory(ctx, loginEvent("nope", "x", t0)); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("AddLoginHistory(unknown org) = %v; want ErrNotFound", err)
-	}
-	liveOrg(t, s, "s1")
+	putOrg(t, s, 0)
 	liveOrg(t, s, "s2")
-	first := loginEvent("s1", "e1", t0)
+	first := loginEvent(org, "e1", t0)
 	first.Status, first.APIType, first.APIVersion = "Invalid Password", "SOAP Partner", "64.0"
-	must(t, s.AddLoginHistory(ctx, first))
-	must(t, s.AddLoginHistory(ctx, loginEvent("s1", "e3", t0.Add(time.Minute))))
-	must(t, s.AddLoginHistory(ctx, loginEvent("s1", "e2", t0)))    // same time as e1, later: listed before it
-	must(t, s.AddLoginHistory(ctx, loginEvent("s2", "other", t0))) // another org's
-	es, err := s.ListLoginHistory(ctx, "s1")
+	logins(t, s, org, first, loginEvent(org, "e3", t0.Add(time.Minute)), loginEvent(org, "e2", t0))
+	logins(t, s, "s2", loginEvent("s2", "other", t0))
+	es, err := s.ListLoginHistory(ctx, org)
 	must(t, err)
 	if got := eventIDs(es); fmt.Sprint(got) != "[e3 e2 e1]" {
 		t.Fatalf("ListLoginHistory = %v; want [e3 e2 e1]", got)
@@ -110,13 +112,17 @@ func testLoginHistory(t *testing.T, s store.Store) {
 	if es[2] != first {
 		t.Fatalf("round trip: %+v; want %+v", es[2], first)
 	}
-	// The ring: concurrent adds all land, and only the newest are kept.
+	// Two rows in one write, then many concurrent writes: all land, and a
+	// listing reads the newest.
+	two := []store.LoginEvent{loginEvent("s2", "pair-a", t0.Add(-2*time.Second)), loginEvent("s2", "pair-b", t0.Add(-time.Second))}
+	must(t, s.Commit(ctx, store.Write{OrgID: "s2", Now: t0, Logins: two}))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range 8 {
 		wg.Go(func() {
 			for i := range next {
-				if err := s.AddLoginHistory(ctx, loginEvent("s2", fmt.Sprint("r", i), t0.Add(time.Duration(i)*time.Second))); err != nil {
+				e := loginEvent("s2", fmt.Sprintf("r%04d", i), t0.Add(time.Duration(i)*time.Second))
+				if err := s.Commit(ctx, store.Write{OrgID: "s2", Now: e.At, Logins: []store.LoginEvent{e}}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -131,13 +137,13 @@ func testLoginHistory(t *testing.T, s store.Store) {
 	es, err = s.ListLoginHistory(ctx, "s2")
 	must(t, err)
 	if len(es) != store.MaxLoginHistoryPerOrg {
-		t.Fatalf("the ring holds %d attempts; want %d", len(es), store.MaxLoginHistoryPerOrg)
+		t.Fatalf("a listing read %d attempts; want the newest %d", len(es), store.MaxLoginHistoryPerOrg)
 	}
-	if es[0].ID != fmt.Sprint("r", store.MaxLoginHistoryPerOrg+extra-1) {
-		t.Fatalf("newest = %s; want the last added", es[0].ID)
+	if es[0].ID != fmt.Sprintf("r%04d", store.MaxLoginHistoryPerOrg+extra-1) || es[len(es)-1].ID != fmt.Sprintf("r%04d", extra) {
+		t.Fatalf("listing from %s to %s; want the newest %d, newest first", es[0].ID, es[len(es)-1].ID, store.MaxLoginHistoryPerOrg)
 	}
-	if es, _ := s.ListLoginHistory(ctx, "s1"); len(es) != 3 {
-		t.Fatalf("another org's ring changed s1's: %d attempts", len(es))
+	if es, _ := s.ListLoginHistory(ctx, org); len(es) != 3 {
+		t.Fatalf("another org's rows changed s1's: %d attempts", len(es))
 	}
 }
 
@@ -153,13 +159,12 @@ func eventIDs(es []store.LoginEvent) []string {
 // attempts past store.LoginHistoryKeep.
 func pruneAudit(t *testing.T, s store.Store, p store.Pruner) {
 	ctx := context.Background()
-	must(t, s.AddLoginHistory(ctx, loginEvent("s1", "old", t0)))
-	must(t, s.AddLoginHistory(ctx, loginEvent("s1", "recent", t0.Add(store.LoginHistoryKeep))))
+	logins(t, s, org, loginEvent(org, "old", t0), loginEvent(org, "recent", t0.Add(store.LoginHistoryKeep)))
 	now := t0.Add(store.LoginHistoryKeep + time.Hour)
 	if _, err := p.Prune(ctx, now, store.Retention{}); err != nil {
 		t.Fatal(err)
 	}
-	es, err := s.ListLoginHistory(ctx, "s1")
+	es, err := s.ListLoginHistory(ctx, org)
 	must(t, err)
 	if got := eventIDs(es); fmt.Sprint(got) != "[recent]" {
 		t.Errorf("after Prune past LoginHistoryKeep: %v; want [recent]", got)

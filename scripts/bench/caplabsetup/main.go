@@ -112,9 +112,13 @@ func setup(base, mode, name string) (Target, error) {
 		return Target{}, err
 	}
 	jar, _ := cookiejar.New(nil)
+	// The live org answers at its own origin (caplab serve gives each one
+	// a loopback port): redirects are followed on the main server and on
+	// the org's origin, and stop at the client's callback.
+	orgHost := u.Host
 	c := &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: &http.Transport{Proxy: nil},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if req.URL.Host != u.Host || len(via) > 10 {
+			if (req.URL.Host != u.Host && req.URL.Host != orgHost) || len(via) > 10 {
 				return http.ErrUseLastResponse // stop at the client's callback
 			}
 			return nil
@@ -135,6 +139,14 @@ func setup(base, mode, name string) (Target, error) {
 		return Target{}, fmt.Errorf("sharing the scenario: unexpected answer %.300s", body)
 	}
 	issuer := shared.Issuer
+	iu, err := url.Parse(issuer)
+	if err != nil {
+		return Target{}, fmt.Errorf("sharing the scenario: issuer %q: %w", issuer, err)
+	}
+	if err := benchtarget.CheckLoopback(issuer); err != nil {
+		return Target{}, err
+	}
+	orgHost = iu.Host
 	oauth := issuer + "/services/oauth2/"
 	t := Target{Name: name, Issuer: issuer, Mode: mode, TokenEndpoint: oauth + "token", IntrospectionEndpoint: oauth + "introspect",
 		RevocationEndpoint: oauth + "revoke", ClientID: clientID, ClientSecret: clientSecret}

@@ -1,9 +1,12 @@
 // Command load is the bounded load generator for the live-endpoint
-// benchmark: a fixed number of requests (-n) from a fixed number of workers
-// (-c) over keep-alive connections to one token-endpoint operation of one
-// target, then a JSON summary (requests/s, p50, p99, errors).
+// benchmark: a fixed number of workers (-c) over keep-alive connections
+// send one token-endpoint operation of one target for a fixed time
+// (-duration), after a warm-up of a fixed time (-warmup: a JIT such as
+// Node's needs seconds, not a few hundred requests), then a JSON summary
+// (requests/s, p50, p99, errors, and the server's CPU per request when
+// -server-pid names it).
 //
-//	load -target target.json -op client_credentials -n 2000 -c 8 -o out.json
+//	load -target target.json -op client_credentials -c 8 -warmup 3s -duration 5s -server-pid 1234 -o out.json
 //
 // The target file says where the endpoints are and which client to use
 // (scripts/bench-oidc-provider.mjs and scripts/bench/caplabsetup write it):
@@ -20,13 +23,15 @@
 // §2.3.1) on every request. A request counts as ok only with status 200 and
 // the expected field in its body.
 //
-// Bounds: only loopback URLs are accepted; the run stops after n requests
-// or after -max-time, whichever comes first; each request has -timeout.
+// Bounds: only loopback URLs are accepted; no request starts after the
+// run's time (or -n requests, when set); each request has -timeout. Only
+// requests that were sent count: one that failed is an error, with the
+// first error's text.
 package main
 
 import (
 	"bytes"
-	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +42,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +51,9 @@ import (
 	"github.com/caplab/caplab/scripts/bench/internal/benchtarget"
 )
 
+// accessToken is what a token answer must contain.
+var accessToken = []string{`"access_token"`}
+
 // Target is the target file (package benchtarget).
 type Target = benchtarget.Target
 
@@ -52,42 +61,53 @@ type Target = benchtarget.Target
 type Result struct {
 	Target      string  `json:"target"`
 	Label       string  `json:"label,omitempty"` // e.g. the store: "embedded", "dynamodb-local"
+	Round       int     `json:"round,omitempty"` // which of the interleaved rounds
 	Op          string  `json:"op"`
-	N           int     `json:"n"`           // requests asked for
+	N           int     `json:"n,omitempty"` // request cap (0: the run's time alone)
 	Concurrency int     `json:"concurrency"` // workers
-	Warmup      int     `json:"warmup"`      // untimed requests before the run
+	WarmupS     float64 `json:"warmup_s"`    // untimed warm-up
+	WarmupSent  int     `json:"warmup_sent"` // requests of the warm-up
+	DurationS   float64 `json:"duration_s"`  // the timed run's length asked for
 	Sent        int     `json:"sent"`        // requests sent in the timed run
 	OK          int     `json:"ok"`
-	Errors      int     `json:"errors"`
+	Errors      int     `json:"errors"` // sent requests that failed
 	FirstError  string  `json:"first_error,omitempty"`
 	ElapsedS    float64 `json:"elapsed_s"`
 	RPS         float64 `json:"rps"` // ok responses per second of the timed run
 	P50Ms       float64 `json:"p50_ms"`
 	P99Ms       float64 `json:"p99_ms"`
 	MaxMs       float64 `json:"max_ms"`
-	Stopped     string  `json:"stopped"` // "count" or "max-time"
+	// ServerCPUUs is the server process's CPU time (user + system) per ok
+	// request of the timed run, in µs (0: no -server-pid).
+	ServerCPUUs float64 `json:"server_cpu_us,omitempty"`
+	// LoadCPUUs is this load generator's CPU per ok request, in µs: it
+	// shares the cores with the server.
+	LoadCPUUs float64 `json:"load_cpu_us,omitempty"`
 }
 
 func main() {
 	targetFile := flag.String("target", "", "target JSON file (required)")
 	op := flag.String("op", "", "client_credentials, refresh_token or introspection (required)")
-	n := flag.Int("n", 2000, "requests in the timed run")
+	n := flag.Int("n", 0, "at most this many requests in the timed run (0: as many as the run's time allows)")
 	c := flag.Int("c", 8, "concurrent workers (keep-alive connections)")
-	warmup := flag.Int("warmup", 200, "untimed requests before the timed run")
+	warmup := flag.Duration("warmup", 3*time.Second, "untimed warm-up before the timed run")
+	duration := flag.Duration("duration", 5*time.Second, "length of the timed run")
 	timeout := flag.Duration("timeout", 10*time.Second, "timeout of one request")
-	maxTime := flag.Duration("max-time", 60*time.Second, "wall-clock cap of the timed run")
+	serverPID := flag.Int("server-pid", 0, "the server's process id, for its CPU time per request (Linux /proc)")
 	label := flag.String("label", "", "free-form label copied into the result (e.g. the store)")
+	round := flag.Int("round", 0, "round number copied into the result")
 	out := flag.String("o", "", "write the JSON result here (default stdout)")
 	flag.Parse()
-	if *targetFile == "" || *op == "" || *n <= 0 || *c <= 0 || *warmup < 0 {
+	if *targetFile == "" || *op == "" || *n < 0 || *c <= 0 || *warmup < 0 || *duration <= 0 || *duration > maxDuration || *warmup > maxDuration {
 		flag.Usage()
 		os.Exit(2)
 	}
-	res, err := run(*targetFile, *op, *label, *n, *c, *warmup, *timeout, *maxTime)
+	res, err := run(*targetFile, *op, *label, *n, *c, *warmup, *duration, *timeout, *serverPID)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
+	res.Round = *round
 	b, _ := json.MarshalIndent(res, "", "  ")
 	b = append(b, '\n')
 	if *out == "" {
@@ -96,8 +116,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "load: %-14s %-18s %6d ok %4d errors  %8.0f req/s  p50 %.2f ms  p99 %.2f ms\n",
-		res.Target+":", res.Op, res.OK, res.Errors, res.RPS, res.P50Ms, res.P99Ms)
+	fmt.Fprintf(os.Stderr, "load: %-14s %-14s %-18s %7d ok %4d errors  %8.0f req/s  p50 %.2f ms  p99 %.2f ms  server %.0f µs CPU/req\n",
+		res.Target+":", res.Label, res.Op, res.OK, res.Errors, res.RPS, res.P50Ms, res.P99Ms, res.ServerCPUUs)
 	if res.OK == 0 {
 		fmt.Fprintln(os.Stderr, "load: no request succeeded; first error:", res.FirstError)
 		os.Exit(1)
@@ -108,10 +128,15 @@ func main() {
 type request struct {
 	url    string
 	body   string
-	expect string // a substring the 200 body must contain
+	auth   string   // the Authorization header
+	expect []string // the 200 body must contain one of these
 }
 
-func run(targetFile, op, label string, n, c, warmup int, timeout, maxTime time.Duration) (Result, error) {
+// maxDuration bounds -warmup and -duration: the benchmark's runs are
+// seconds long, and a typo must not hold a server for hours.
+const maxDuration = 10 * time.Minute
+
+func run(targetFile, op, label string, n, c int, warmup, duration, timeout time.Duration, serverPID int) (Result, error) {
 	var t Target
 	data, err := os.ReadFile(targetFile)
 	if err != nil {
@@ -145,18 +170,18 @@ func run(targetFile, op, label string, n, c, warmup int, timeout, maxTime time.D
 	var req request
 	switch op {
 	case "client_credentials":
-		req = request{url: t.TokenEndpoint, body: "grant_type=client_credentials", expect: `"access_token"`}
+		req = request{url: t.TokenEndpoint, body: "grant_type=client_credentials", expect: accessToken}
 	case "refresh_token":
 		if t.RefreshToken == "" {
 			return Result{}, errors.New("the target has no refresh_token")
 		}
-		req = request{url: t.TokenEndpoint, body: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {t.RefreshToken}}.Encode(), expect: `"access_token"`}
+		req = request{url: t.TokenEndpoint, body: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {t.RefreshToken}}.Encode(), expect: accessToken}
 	case "introspection":
 		if t.IntrospectionEndpoint == "" {
 			return Result{}, errors.New("the target has no introspection_endpoint")
 		}
 		// One access token by client credentials, introspected n times.
-		body, err := do(client, t, request{url: t.TokenEndpoint, body: "grant_type=client_credentials", expect: `"access_token"`})
+		body, err := do(client, t, request{url: t.TokenEndpoint, body: "grant_type=client_credentials", auth: basicAuth(t), expect: accessToken})
 		if err != nil {
 			return Result{}, fmt.Errorf("getting an access token to introspect: %w", err)
 		}
@@ -166,81 +191,83 @@ func run(targetFile, op, label string, n, c, warmup int, timeout, maxTime time.D
 		if json.Unmarshal(body, &tok) != nil || tok.AccessToken == "" {
 			return Result{}, fmt.Errorf("getting an access token to introspect: no access_token in %.200s", body)
 		}
-		req = request{url: t.IntrospectionEndpoint, body: url.Values{"token": {tok.AccessToken}}.Encode(), expect: `"active":true`}
+		req = request{url: t.IntrospectionEndpoint, body: url.Values{"token": {tok.AccessToken}}.Encode(), expect: []string{`"active":true`, `"active": true`}}
 	default:
 		return Result{}, fmt.Errorf("unknown op %q", op)
 	}
 	if req.url == "" {
 		return Result{}, errors.New("the target has no token_endpoint")
 	}
+	req.auth = basicAuth(t)
 
-	// Warm-up (connections, JITs, caches): untimed, bounded by the same cap.
-	if warmup > 0 {
-		if _, err := do(client, t, req); err != nil {
-			return Result{}, fmt.Errorf("first request failed: %w", err)
-		}
-		blast(client, t, req, warmup-1, c, maxTime)
+	// Warm-up (connections, JITs, caches): untimed, for a fixed time.
+	if _, err := do(client, t, req); err != nil {
+		return Result{}, fmt.Errorf("first request failed: %w", err)
 	}
-	r := blast(client, t, req, n, c, maxTime)
-	r.Target, r.Label, r.Op, r.N, r.Concurrency, r.Warmup = t.Name, label, op, n, c, warmup
+	warm := blast(client, t, req, 0, c, warmup)
+	cpu0, err := cpuTime(serverPID)
+	if err != nil {
+		return Result{}, err
+	}
+	self0, _ := cpuTime(os.Getpid())
+	r := blast(client, t, req, n, c, duration)
+	cpu1, err := cpuTime(serverPID)
+	if err != nil {
+		return Result{}, err
+	}
+	self1, _ := cpuTime(os.Getpid())
+	if r.OK > 0 {
+		if serverPID > 0 {
+			r.ServerCPUUs = float64((cpu1 - cpu0).Microseconds()) / float64(r.OK)
+		}
+		r.LoadCPUUs = float64((self1 - self0).Microseconds()) / float64(r.OK)
+	}
+	r.Target, r.Label, r.Op, r.N, r.Concurrency = t.Name, label, op, n, c
+	r.WarmupS, r.WarmupSent, r.DurationS = warmup.Seconds(), warm.Sent, duration.Seconds()
 	return r, nil
 }
 
-// blast sends n requests from c workers and measures each; it stops
-// issuing requests at the wall-clock cap.
-func blast(client *http.Client, t Target, req request, n, c int, maxTime time.Duration) Result {
-	if n <= 0 {
-		return Result{}
+// blast sends requests from c workers for d (at most n when n > 0) and
+// measures each. No request starts after d; the ones under way finish and
+// count. Only requests actually sent are counted.
+func blast(client *http.Client, t Target, req request, n, c int, d time.Duration) Result {
+	var r Result
+	if d <= 0 {
+		return r
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), maxTime)
-	defer cancel()
-	var next atomic.Int64
-	lat := make([]time.Duration, n)
-	okFlags := make([]bool, n)
-	var mu sync.Mutex
-	firstErr := ""
+	deadline := time.Now().Add(d)
+	var claimed atomic.Int64
+	type outcome struct {
+		lat time.Duration
+		err error
+	}
+	results := make([][]outcome, c)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
+	for w := range c {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && (n == 0 || claimed.Add(1) <= int64(n)) {
 				t0 := time.Now()
 				_, err := do(client, t, req)
-				lat[i] = time.Since(t0)
-				if err == nil {
-					okFlags[i] = true
-				} else {
-					mu.Lock()
-					if firstErr == "" {
-						firstErr = err.Error()
-					}
-					mu.Unlock()
-				}
+				results[w] = append(results[w], outcome{time.Since(t0), err})
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	sent := min(int(next.Load()), n)
-	var r Result
-	r.Sent, r.ElapsedS, r.FirstError = sent, elapsed.Seconds(), firstErr
-	r.Stopped = "count"
-	if sent < n {
-		r.Stopped = "max-time"
-	}
 	var okLat []time.Duration
-	for i := range sent {
-		if okFlags[i] {
-			okLat = append(okLat, lat[i])
+	for _, rs := range results {
+		for _, o := range rs {
+			r.Sent++
+			switch {
+			case o.err == nil:
+				okLat = append(okLat, o.lat)
+			case r.FirstError == "":
+				r.FirstError = o.err.Error()
+			}
 		}
 	}
-	r.OK, r.Errors = len(okLat), sent-len(okLat)
+	r.OK, r.Errors, r.ElapsedS = len(okLat), r.Sent-len(okLat), elapsed.Seconds()
 	if r.OK > 0 {
 		slices.Sort(okLat)
 		r.RPS = float64(r.OK) / elapsed.Seconds()
@@ -251,41 +278,76 @@ func blast(client *http.Client, t Target, req request, n, c int, maxTime time.Du
 	return r
 }
 
+// cpuTime is a process's CPU time so far (user + system, Linux /proc;
+// 0 for pid 0).
+func cpuTime(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("server CPU time: %w", err)
+	}
+	// Fields after the command (which may hold spaces) start after ")".
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("server CPU time: short /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("server CPU time: /proc/%d/stat: %q %q", pid, f[11], f[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times: 100 on every
+// Linux the benchmark runs on.
+const clockTicks = 100
+
 // do sends one request and checks the answer.
+// do sends one request and checks the answer. The load generator shares
+// the cores with the server it measures, so a request costs it as little
+// as it can: the Authorization header is made once, and the answer is
+// checked without decoding it.
 func do(client *http.Client, t Target, req request) ([]byte, error) {
 	hr, err := http.NewRequest(http.MethodPost, req.url, strings.NewReader(req.body))
 	if err != nil {
 		return nil, err
 	}
-	hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hr.Header.Set("Accept", "application/json")
-	hr.SetBasicAuth(url.QueryEscape(t.ClientID), url.QueryEscape(t.ClientSecret))
+	hr.Header = http.Header{"Content-Type": formType, "Accept": jsonType, "Authorization": {req.auth}}
 	resp, err := client.Do(hr)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		return body, fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, body)
 	}
-	if !bytes.Contains(compactJSON(body), []byte(req.expect)) {
-		return body, fmt.Errorf("no %s in %.200s", req.expect, body)
+	for _, want := range req.expect {
+		if bytes.Contains(body, []byte(want)) {
+			return body, nil
+		}
 	}
-	return body, nil
+	return body, fmt.Errorf("no %s in %.200s", req.expect[0], body)
 }
 
-// compactJSON removes insignificant whitespace so that `"active": true`
-// matches `"active":true`.
-func compactJSON(b []byte) []byte {
-	var buf bytes.Buffer
-	if json.Compact(&buf, b) != nil {
-		return b
-	}
-	return buf.Bytes()
+var (
+	formType = []string{"application/x-www-form-urlencoded"}
+	jsonType = []string{"application/json"}
+)
+
+// maxAnswerBytes bounds an answer read: token answers are a few KB.
+const maxAnswerBytes = 1 << 20
+
+// basicAuth is the Authorization header of the target's client (RFC 6749
+// §2.3.1: id and secret form-encoded, then HTTP Basic).
+func basicAuth(t Target) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(t.ClientID)+":"+url.QueryEscape(t.ClientSecret)))
 }
 
 // percentile is the nearest-rank percentile of sorted durations.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// jsonConfirm is what fix search did per fix before offeredPatch: apply
+// jsonConfirm is what fix search did per fix before fixOffer: apply
 // the patch to the scenario's JSON document with applyPatch's rewrites,
 // decode the result and check its validate tags and references. It returns
 // the patch as applied and whether the fix could be offered.
@@ -46,7 +46,7 @@ func offerOf(s *Scenario, ops []PatchOp, event int) ([]PatchOp, bool, bool) {
 	return got, ok, true
 }
 
-// compareOffer holds offeredPatch to the JSON path for one candidate.
+// compareOffer holds fixOffer.offer to the JSON path for one candidate.
 func compareOffer(t *testing.T, where string, s *Scenario, ops []PatchOp, event int) (offered bool) {
 	t.Helper()
 	got, ok, tried := offerOf(s, ops, event)
@@ -55,7 +55,7 @@ func compareOffer(t *testing.T, where string, s *Scenario, ops []PatchOp, event 
 	}
 	want, wantOK := jsonConfirm(t, s, ops, event)
 	if ok != wantOK || (ok && patchKey(got) != patchKey(want)) {
-		t.Errorf("%s: patch %s\n offeredPatch: %s %v\n JSON path:    %s %v", where, patchKey(ops), patchKey(got), ok, patchKey(want), wantOK)
+		t.Errorf("%s: patch %s\n fixOffer:  %s %v\n JSON path: %s %v", where, patchKey(ops), patchKey(got), ok, patchKey(want), wantOK)
 	}
 	return ok
 }
@@ -99,20 +99,11 @@ func eachCandidate(s *Scenario, visit func(event int, ops []PatchOp)) {
 }
 
 // For every candidate fix search tries on the presets, the rule tables and
-// random mutations of the presets (granted or not), offeredPatch agrees
+// random mutations of the presets (granted or not), fixOffer.offer agrees
 // with applying the patch to the JSON document and decoding it: same
 // rewritten patch, same verdict.
 func TestOfferedPatchMatchesJSONPatch(t *testing.T) {
-	var scenarios []*Scenario
-	for _, p := range Presets() {
-		s, _ := presetScenario(t, p.Name)
-		scenarios = append(scenarios, s)
-	}
-	for _, tb := range ruleTables {
-		for _, c := range tb.cases() {
-			scenarios = append(scenarios, decodeScenario(t, c.s))
-		}
-	}
+	scenarios := presetAndRuleScenarios(t)
 	rng := rand.New(rand.NewPCG(20260415, 7))
 	for _, p := range Presets() {
 		orig, _ := presetScenario(t, p.Name)
@@ -223,7 +214,7 @@ func TestOfferedPatchRewrites(t *testing.T) {
 			if tried {
 				wantJSON, okJSON := jsonConfirm(t, tc.s, tc.ops, event)
 				if ok != okJSON || (ok && patchKey(got) != patchKey(wantJSON)) {
-					t.Errorf("the JSON path gives %s %v; offeredPatch %s %v", patchKey(wantJSON), okJSON, patchKey(got), ok)
+					t.Errorf("the JSON path gives %s %v; fixOffer %s %v", patchKey(wantJSON), okJSON, patchKey(got), ok)
 				}
 			}
 		})
@@ -331,4 +322,20 @@ func TestIndependentOps(t *testing.T) {
 			t.Errorf("%s and %s: independent %v; want %v", tc.b, tc.a, got, tc.want)
 		}
 	}
+}
+
+// Every fix offered for the presets as they are applies to the preset's
+// document as offered, leaves a valid scenario and flips its event (what
+// fix search checked on JSON for every fix before; the mutations of the
+// presets are TestFixesPropertyOverPresets).
+func TestFixesFlipEveryPreset(t *testing.T) {
+	total := 0
+	for _, p := range Presets() {
+		s, _ := presetScenario(t, p.Name)
+		total += checkFixesNamed(t, p.Name, s, Evaluate(s, Options{}))
+	}
+	if total < 10 {
+		t.Errorf("%d fixes verified over the presets; want at least 10", total)
+	}
+	t.Logf("%d fixes verified over %d presets", total, len(Presets()))
 }
