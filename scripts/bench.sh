@@ -31,6 +31,7 @@
 # and every server started here has a lifetime cap and is stopped by its
 # PID on exit. Counts (override by environment):
 : "${BENCH_ENGINE_N:=200}"     # iterations per engine benchmark (native and WASM)
+: "${ENGINE_BASELINE:=db72ec6}"  # git revision of the engine before issue 15: the engine goals' peer
 : "${BENCH_ENGINE_COUNT:=5}"   # runs of each engine benchmark; the report shows the median run
 : "${WASM_GCFLAGS:=all=-l}"    # as the shipped module is built (Makefile WASM_GCFLAGS), so WASM numbers are its own
 : "${BENCH_ROUNDS:=3}"          # interleaved rounds of the live comparison (median and spread)
@@ -133,6 +134,7 @@ build() { # build NAME PKG [dir]
 	echo "chromium=$(/usr/bin/chromium --version 2>/dev/null || echo missing)"
 	echo "oidc_provider=$(node -p 'require("./node_modules/oidc-provider/package.json").version' 2>/dev/null || echo missing)"
 	echo "rounds=${BENCH_ROUNDS}"
+	echo "engine_baseline=${ENGINE_BASELINE}"
 	echo "counts=engine ${BENCH_ENGINE_N}x per benchmark, ${BENCH_ENGINE_COUNT} runs (median shown), WASM -gcflags=${WASM_GCFLAGS}; live ${BENCH_ROUNDS} interleaved rounds, each operation ${BENCH_LOAD_DURATION} timed from ${BENCH_LOAD_C} workers after ${BENCH_LOAD_WARMUP} warm-up; first result ${BENCH_FIRST_LOADS} cold loads + ${BENCH_FIRST_LOADS} warm reloads; relay ${BENCH_RELAY_N} callbacks (DynamoDB Local ${BENCH_RELAY_DDB_N})"
 } >"$RAW/env.txt"
 
@@ -168,6 +170,22 @@ part_engine() {
 			>"$RAW/six-wasm.txt" 2>&1 || bad+=("six-event WASM failed: $(last_lines "$RAW/six-wasm.txt")")
 	else
 		bad+=("scripts/bench/engine did not build for js/wasm: $(last_lines "$RAW/build-engine-wasm.log")")
+	fi
+	# The peer: the engine before issue 15 (ENGINE_BASELINE), its own
+	# BenchmarkEvaluateSixEvents on this machine in this run, so the goals
+	# measured on another machine read as speedups here.
+	log "engine: the engine at $ENGINE_BASELINE (before issue 15), native and WASM"
+	local before="$RAW/engine-before"
+	rm -rf "$before" && mkdir -p "$before"
+	if git archive --format=tar "$ENGINE_BASELINE" go.mod go.sum policy 2>"$RAW/engine-before.log" | tar -x -C "$before" 2>>"$RAW/engine-before.log"; then
+		(cd "$before" && timeout 600 $GO test -run '^$' -bench '^BenchmarkEvaluateSixEvents$' -benchtime "${BENCH_ENGINE_N}x" -benchmem \
+			-count "$BENCH_ENGINE_COUNT" ./policy) >"$RAW/engine-before-native.txt" 2>&1 ||
+			bad+=("engine at $ENGINE_BASELINE, native, failed: $(last_lines "$RAW/engine-before-native.txt")")
+		(cd "$before" && PATH="$($GO env GOROOT)/lib/wasm:$PATH" GOOS=js GOARCH=wasm timeout 900 $GO test -gcflags="$WASM_GCFLAGS" -run '^$' \
+			-bench '^BenchmarkEvaluateSixEvents$' -benchtime "${BENCH_ENGINE_N}x" -benchmem -count "$BENCH_ENGINE_COUNT" ./policy) \
+			>"$RAW/engine-before-wasm.txt" 2>&1 || bad+=("engine at $ENGINE_BASELINE, WASM, failed: $(last_lines "$RAW/engine-before-wasm.txt")")
+	else
+		bad+=("git archive $ENGINE_BASELINE failed (a clone with history is needed): $(last_lines "$RAW/engine-before.log")")
 	fi
 	if [ ${#bad[@]} -eq 0 ]; then status engine ok; else status engine failed "${bad[*]}"; fi
 }

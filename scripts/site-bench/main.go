@@ -165,6 +165,7 @@ func run(c config) (string, error) {
 			return "", fmt.Errorf("cold load: %v", err)
 		}
 		cold = append(cold, t)
+		logf("cold: first result %.0f ms: %s", t.FirstResultMs, t.Timeline)
 	}
 	if warm, err = warmLoads(browser, now, c.n); err != nil {
 		return "", fmt.Errorf("warm load: %v", err)
@@ -177,6 +178,7 @@ func run(c config) (string, error) {
 			return "", fmt.Errorf("throttled load: %v", err)
 		}
 		thrNow = append(thrNow, t)
+		logf("throttled: first result %.0f ms: %s", t.FirstResultMs, t.Timeline)
 		if before != "" && baseNote == "" {
 			t, err := coldLoad(browser, before, true)
 			if err != nil {
@@ -222,13 +224,19 @@ type timings struct {
 	EngineReadyMs   float64 `json:"engineReadyMs"`
 	FirstResultFrom string  `json:"firstResultFrom"` // "build" or "engine"; "" before issue 14
 	Transferred     float64 `json:"transferred"`     // bytes over the network, headers included
+	// Timeline is where the load spent its time: when each resource
+	// finished and each of the page's performance marks, in ms.
+	Timeline string `json:"timeline"`
 }
 
 const timingsJS = `(() => {
 	const t = window.__caplabTimings || {};
 	const entries = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
 	return {firstResultMs: window.__caplabFirstResultMs || -1, engineReadyMs: t.engineReadyMs || -1,
-		firstResultFrom: t.firstResultFrom || '', transferred: entries.reduce((n, e) => n + (e.transferSize || 0), 0)};
+		firstResultFrom: t.firstResultFrom || '', transferred: entries.reduce((n, e) => n + (e.transferSize || 0), 0),
+		timeline: [...entries.map(e => [e.name.replace(/^.*\//, '') || 'index.html', e.responseEnd]),
+			...performance.getEntriesByType('mark').map(e => [e.name, e.startTime])]
+			.sort((a, b) => a[1] - b[1]).map(([n, ms]) => n + ' ' + Math.round(ms)).join(', ')};
 })()`
 
 const readyJS = `document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'`

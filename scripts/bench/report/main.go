@@ -13,6 +13,8 @@
 //	engine-wasm.txt      the same benchmarks, GOOS=js GOARCH=wasm under Node
 //	six-native.txt       scripts/bench/engine (six events, fixes on and off)
 //	six-wasm.txt         the same program built for js/wasm
+//	engine-before-*.txt  BenchmarkEvaluateSixEvents of the engine before
+//	                     issue 15 (env engine_baseline), native and WASM
 //	site-bench.md        scripts/site-bench's Markdown (first-result medians,
 //	                     cold and warm, in headless Chromium)
 //	site-firstresult.txt go test -bench FirstResult ./site (its fallback)
@@ -84,6 +86,20 @@ var (
 		{"userinfo (not an issue goal; the resource side)", []string{"userinfo"}, 1},
 	}
 )
+
+// The engine goals of issue 15 were set on another machine: the six-event
+// scenario with fix search took 189–246 µs natively there (218 µs at the
+// midpoint) and ~1.1 ms in WASM, with goals of 50 µs and 0.4 ms. Here they
+// are judged as the speedup they ask for, over the engine before the work
+// (ENGINE_BASELINE) measured in the same run on this machine; the absolute
+// bars stay in the quality-bar table.
+var engineGoals = []struct {
+	wasm         bool
+	before, goal float64 // ns/op on the issue's machine
+}{
+	{false, 218e3, barNativeNs},
+	{true, 1.1e6, barWasmNs},
+}
 
 func main() {
 	raw := flag.String("raw", "build/bench", "directory of raw results")
@@ -260,6 +276,9 @@ type report struct {
 	engNative, engWasm map[string]bench
 	engOrder           []string
 	sixNative, sixWasm map[string]bench
+	// The engine before issue 15, measured in the same run: the peer the
+	// engine goals are judged against on this machine.
+	beforeNative, beforeWasm map[string]bench
 
 	wasmPath                     string
 	wasmRaw, wasmGzip, wasmBrotl int64
@@ -330,6 +349,8 @@ func (r *report) load() {
 	}
 	r.sixNative = benchMap(parseBench(r.read("six-native.txt")))
 	r.sixWasm = benchMap(parseBench(r.read("six-wasm.txt")))
+	r.beforeNative = benchMap(parseBench(r.read("engine-before-native.txt")))
+	r.beforeWasm = benchMap(parseBench(r.read("engine-before-wasm.txt")))
 	r.siteBench = r.read("site-bench.md")
 	r.first = parseSiteBench(r.siteBench)
 	for _, b := range parseBench(r.read("site-firstresult.txt")) {
@@ -735,6 +756,9 @@ func (r *report) goals() []goal {
 		}
 		gs = append(gs, g)
 	}
+	for _, eg := range engineGoals {
+		gs = append(gs, r.engineGoal(eg.wasm, eg.before, eg.goal))
+	}
 	for _, rt := range roundTripGoals {
 		g := goal{what: "DynamoDB round trips, " + rt.what, target: fmt.Sprintf("≤ %d", rt.limit)}
 		n, found := 0, false
@@ -752,6 +776,36 @@ func (r *report) goals() []goal {
 		gs = append(gs, g)
 	}
 	return gs
+}
+
+// engineGoal judges the six-event scenario with fix search: its speedup
+// over the engine before issue 15, both measured in this run, against the
+// speedup the issue's goal asks for (before ÷ goal on the issue's machine).
+func (r *report) engineGoal(wasm bool, before, target float64) goal {
+	const name = "BenchmarkEvaluateSixEvents/withFixes"
+	where, now, then := "native", r.engNative, r.beforeNative
+	if wasm {
+		where, now, then = "WASM (Node)", r.engWasm, r.beforeWasm
+	}
+	want := before / target
+	g := goal{what: fmt.Sprintf("engine: 6-event scenario with fix search, %s, speedup over the engine at %s (before issue 15), same run", where, orDash(r.env["engine_baseline"])),
+		target: fmt.Sprintf("≥ %.2f× (%s → %s on the issue's machine)", want, fmtNs(before), fmtNs(target))}
+	n, okN := now[name]
+	b, okB := then[name]
+	if !okN || !okB || n.metrics["ns/op"] == 0 {
+		g.missing, g.note = true, r.why("engine")
+		if okN && !okB {
+			g.note = "no run of the engine before issue 15: " + g.note
+		}
+		return g
+	}
+	speedup := b.metrics["ns/op"] / n.metrics["ns/op"]
+	g.measured = fmt.Sprintf("%.2f×", speedup)
+	g.spread = fmt.Sprintf("%s now, %s before (medians)", fmtNs(n.metrics["ns/op"]), fmtNs(b.metrics["ns/op"]))
+	g.margin = fmt.Sprintf("%+.0f%%", (speedup/want-1)*100)
+	g.ok = speedup >= want
+	g.note = fmt.Sprintf("here %s ≙ %s on the issue's machine", fmtNs(n.metrics["ns/op"]), fmtNs(n.metrics["ns/op"]*before/b.metrics["ns/op"]))
+	return g
 }
 
 // why is the status note of a part (or of the part it belongs to:
@@ -783,7 +837,7 @@ func (r *report) markdown() string {
 			p("| %s | %s |\n", k, mdEscape(v))
 		}
 	}
-	p("\n## Goals (issue 15)\n\nThe embedded store's throughput against oidc-provider (ratio of the median requests/s of %s interleaved rounds; the spread is the rounds' own ratios) and the DynamoDB requests of one request of each type, counted against DynamoDB Local.\n\n", orDash(r.env["rounds"]))
+	p("\n## Goals (issue 15)\n\nThe engine's speedup over the engine before the issue (both measured in this run, so the goals set on another machine are judged as the speedup they ask for; the absolute bars are in the next table), the embedded store's throughput against oidc-provider (ratio of the median requests/s of %s interleaved rounds; the spread is the rounds' own ratios) and the DynamoDB requests of one request of each type, counted against DynamoDB Local.\n\n", orDash(r.env["rounds"]))
 	p("| Goal | Target | Measured | Spread | Margin | Verdict | Note |\n|---|---|---|---|---|---|---|\n")
 	for _, g := range r.goals() {
 		p("| %s | %s | %s | %s | %s | **%s** | %s |\n", mdEscape(g.what), g.target, orDash(g.measured), orDash(g.spread), orDash(g.margin), g.word(), mdEscape(g.note))
