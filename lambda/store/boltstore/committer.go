@@ -37,12 +37,13 @@ type committer struct {
 	db      *bolt.DB
 	onError func(error)
 
-	mu     sync.Mutex
-	queue  []*call
-	closed bool
-	kick   chan struct{} // a call is queued (buffered: one pending kick is enough)
-	timer  *time.Timer   // kicks behindDelay after a later call queued alone; nil when none pends
-	done   chan struct{} // closed when the goroutine has committed the last call
+	mu      sync.Mutex
+	queue   []*call
+	waiters int // calls in queue that wait (made with do)
+	closed  bool
+	kick    chan struct{} // a call is queued (buffered: one pending kick is enough)
+	timer   *time.Timer   // kicks behindDelay after a later call queued alone; nil when none pends
+	done    chan struct{} // closed when the goroutine has committed the last call
 }
 
 type call struct {
@@ -91,6 +92,9 @@ func (c *committer) enqueue(k *call) bool {
 		return false
 	}
 	c.queue = append(c.queue, k)
+	if k.done != nil {
+		c.waiters++
+	}
 	if k.done == nil {
 		if c.timer == nil {
 			c.timer = time.AfterFunc(behindDelay, c.kickLater)
@@ -136,12 +140,14 @@ func (c *committer) run() {
 	c.drain() // later calls whose timer had not fired when the store closed
 }
 
-// drain commits the queue until it is empty.
+// drain commits the queue, then again while calls wait: later calls
+// queued during a commit wait for their timer (or a waiting call), so
+// that under load, when commits are slow, they still share one.
 func (c *committer) drain() {
 	for {
 		c.mu.Lock()
 		batch := c.queue
-		c.queue = nil
+		c.queue, c.waiters = nil, 0
 		if c.timer != nil {
 			c.timer.Stop()
 			c.timer = nil
@@ -158,6 +164,15 @@ func (c *committer) drain() {
 			case k.err != nil:
 				c.onError(k.err)
 			}
+		}
+		c.mu.Lock()
+		again := c.waiters > 0 || c.closed
+		if !again && len(c.queue) > 0 && c.timer == nil {
+			c.timer = time.AfterFunc(behindDelay, c.kickLater)
+		}
+		c.mu.Unlock()
+		if !again {
+			return
 		}
 	}
 }

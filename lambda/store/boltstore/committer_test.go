@@ -29,6 +29,7 @@ func TestLaterCallsShareCommits(t *testing.T) {
 	var ran atomic.Int32
 	var mu sync.Mutex
 	txs := map[int]bool{}
+	start := time.Now()
 	for range 50 {
 		time.Sleep(behindDelay / 10)
 		c.later(func(tx *bolt.Tx) (error, error) {
@@ -46,10 +47,13 @@ func TestLaterCallsShareCommits(t *testing.T) {
 	if n := ran.Load(); n != 50 {
 		t.Fatalf("%d of 50 later calls committed after %v", n, 20*behindDelay)
 	}
+	// One commit per behindDelay of the run, and a spare at each end (a
+	// loaded machine stretches the run, and the allowance with it).
+	allowed := int(time.Since(start)/behindDelay) + 2
 	mu.Lock()
 	defer mu.Unlock()
-	if commits := len(txs); commits > 12 {
-		t.Errorf("50 later calls over ~%v took %d commits; want about one per %v (at most 12)", 5*behindDelay, commits, behindDelay)
+	if commits := len(txs); commits > allowed {
+		t.Errorf("50 later calls over %v took %d commits; want about one per %v (at most %d)", time.Since(start).Round(time.Millisecond), commits, behindDelay, allowed)
 	}
 }
 
