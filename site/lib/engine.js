@@ -23,6 +23,9 @@ export function engineSource(doc = globalThis.document) {
 
 export class EngineLoadError extends Error {}
 
+// progressEveryMs is how often the download progress is shown.
+const progressEveryMs = 100;
+
 // loadEngine loads the module once; after a failure the next call tries
 // again (fresh: retry bypasses the HTTP cache, which may hold what broke).
 export function loadEngine({ url, bytes = 0, onProgress = () => {}, retry = false, compileAfter = null } = {}) {
@@ -53,6 +56,7 @@ async function load(url, bytes, onProgress, retry, compileAfter) {
   // into a stream that the compiler consumes: at once, or once
   // compileAfter settles, from what is queued by then.
   let received = 0;
+  let shownAt = 0;
   let downloaded = false;
   let compiling = false;
   let queue;
@@ -63,8 +67,14 @@ async function load(url, bytes, onProgress, retry, compileAfter) {
       const { done, value } = await reader.read();
       if (done) break;
       received += value.byteLength;
-      onProgress({ phase: 'download', received, total });
       queue.enqueue(value);
+      // The bar moves every progressEveryMs, not every chunk: each update
+      // is style and layout work on the main thread the first paint needs.
+      const now = performance.now();
+      if (now - shownAt >= progressEveryMs) {
+        shownAt = now;
+        onProgress({ phase: 'download', received, total });
+      }
     }
     queue.close();
     downloaded = true;
