@@ -15,10 +15,11 @@ let ready = false;
 export const engineReady = () => ready;
 
 // engineSource is the module the page names: the build writes its hashed
-// name and size on <link id="engine-wasm"> (data-bytes).
+// name and size on <meta id="engine-wasm"> (content, data-bytes).
 export function engineSource(doc = globalThis.document) {
-  const link = doc?.getElementById('engine-wasm');
-  return { url: link?.href || '/main.wasm', bytes: Number(link?.dataset.bytes) || 0 };
+  const meta = doc?.getElementById('engine-wasm');
+  const name = meta?.getAttribute('content');
+  return { url: name ? new URL(name, doc.baseURI).href : '/main.wasm', bytes: Number(meta?.dataset.bytes) || 0 };
 }
 
 export class EngineLoadError extends Error {}

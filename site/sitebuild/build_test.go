@@ -23,7 +23,7 @@ import (
 
 // fixtureIndex has every reference the build rewrites, once.
 const fixtureIndex = `<!doctype html>
-<link rel="preload" id="engine-wasm" href="/main.wasm" as="fetch" crossorigin>
+<meta name="caplab-engine" id="engine-wasm" content="/main.wasm">
 <link rel="preload" id="boot-data" href="/boot.json" as="fetch" crossorigin>
 <link rel="stylesheet" href="/style.css">
 <script src="/wasm_exec.js" defer></script>
@@ -119,7 +119,7 @@ func TestBuild(t *testing.T) {
 			t.Errorf("index.html names %s %d times; want once:\n%s", f.Name, n, index)
 		}
 	}
-	if want := `href="/` + wasmFile.Name + `" data-bytes="` + strconv.Itoa(len(wasm)) + `"`; !strings.Contains(string(index), want) {
+	if want := `content="/` + wasmFile.Name + `" data-bytes="` + strconv.Itoa(len(wasm)) + `"`; !strings.Contains(string(index), want) {
 		t.Errorf("index.html lacks %s", want)
 	}
 	chunk, _ := m.File("chunk.*.js")
@@ -319,7 +319,7 @@ func TestBuildReplacesOnlyABuild(t *testing.T) {
 // the build (and leaves the previous output) rather than ship a page that
 // loads nothing.
 func TestBuildNeedsEveryReference(t *testing.T) {
-	for _, ref := range []string{`href="/style.css"`, `src="/wasm_exec.js"`, `href="/main.wasm"`, `href="/boot.json"`, `<script type="module" src="/app.js"></script>`} {
+	for _, ref := range []string{`href="/style.css"`, `src="/wasm_exec.js"`, `content="/main.wasm"`, `href="/boot.json"`, `<script type="module" src="/app.js"></script>`} {
 		t.Run(ref, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			src, wasm, wasmExec := fixture(t)

@@ -27,7 +27,7 @@ func (b *build) index() error {
 	for _, r := range []struct{ from, to string }{
 		{`href="/style.css"`, `href="/` + b.names["/style.css"] + `"`},
 		{`src="/wasm_exec.js"`, `src="/` + b.names["/wasm_exec.js"] + `"`},
-		{`href="/main.wasm"`, `href="/` + b.names["/main.wasm"] + `" data-bytes="` + strconv.Itoa(len(b.wasm)) + `"`},
+		{`content="/main.wasm"`, `content="/` + b.names["/main.wasm"] + `" data-bytes="` + strconv.Itoa(len(b.wasm)) + `"`},
 		{`href="/boot.json"`, `href="/` + b.names["/boot.json"] + `"`},
 		{`<script type="module" src="/app.js"></script>`, `<script type="module" src="/` + b.names["/app.js"] + `"></script>` + preloads},
 	} {
