@@ -37,9 +37,9 @@ func (c *cli) installURL(args []string) int {
 		fmt.Fprintf(c.stderr, "caplab: install-url takes flags only; unexpected %q\n", pos[0])
 		return exitUsage
 	}
-	for name, v := range map[string]string{"my-domain": *domain, "app-id": *appID, "org-id": *orgID} {
-		if v == "" {
-			fmt.Fprintf(c.stderr, "caplab: --%s is required\n", name)
+	for _, f := range []struct{ name, v string }{{"my-domain", *domain}, {"app-id", *appID}, {"org-id", *orgID}} {
+		if f.v == "" { // in flag order, so a bad call always names the same flag
+			fmt.Fprintf(c.stderr, "caplab: --%s is required\n", f.name)
 			return exitUsage
 		}
 	}

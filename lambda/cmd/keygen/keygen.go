@@ -57,9 +57,10 @@ func parseProps(m map[string]any) (Props, error) {
 	}
 	p := Props{LiveOrgSecret: str("LiveOrgSecret"), RelaySecret: str("RelaySecret"),
 		SigningKeyGeneration: str("SigningKeyGeneration"), RelayAdminKeyGeneration: str("RelayAdminKeyGeneration")}
-	for name, v := range map[string]string{"LiveOrgSecret": p.LiveOrgSecret, "RelaySecret": p.RelaySecret} {
-		if !strings.HasPrefix(v, "arn:") {
-			return p, fmt.Errorf("property %s = %q: want a secret ARN", name, v)
+	// In a fixed order, so the same bad request always names the same property.
+	for _, f := range []struct{ name, v string }{{"LiveOrgSecret", p.LiveOrgSecret}, {"RelaySecret", p.RelaySecret}} {
+		if !strings.HasPrefix(f.v, "arn:") {
+			return p, fmt.Errorf("property %s = %q: want a secret ARN", f.name, f.v)
 		}
 	}
 	return p, nil
