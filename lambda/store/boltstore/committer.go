@@ -92,15 +92,13 @@ func (c *committer) enqueue(k *call) bool {
 		return false
 	}
 	c.queue = append(c.queue, k)
-	if k.done != nil {
-		c.waiters++
-	}
 	if k.done == nil {
 		if c.timer == nil {
 			c.timer = time.AfterFunc(behindDelay, c.kickLater)
 		}
 		return true
 	}
+	c.waiters++
 	c.kickLocked()
 	return true
 }
