@@ -10,6 +10,8 @@ import (
 
 	"github.com/syumai/workers/cloudflare"
 
+	"github.com/caplab/caplab/internal/jsutil"
+
 	"github.com/caplab/caplab/site"
 )
 
@@ -47,7 +49,7 @@ func (a assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if v := r.Header.Get("If-None-Match"); v != "" {
 		init["headers"] = map[string]any{"If-None-Match": v}
 	}
-	res, err := await(a.b.Call("fetch", assetsOrigin+p, init))
+	res, err := jsutil.Await(a.b.Call("fetch", assetsOrigin+p, init))
 	if err != nil {
 		http.Error(w, "assets unavailable", http.StatusServiceUnavailable)
 		return
@@ -61,7 +63,7 @@ func (a assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Del("Content-Length")
 	var body []byte
 	if r.Method != http.MethodHead && !res.Get("body").IsNull() {
-		buf, err := await(res.Call("arrayBuffer"))
+		buf, err := jsutil.Await(res.Call("arrayBuffer"))
 		if err != nil {
 			http.Error(w, "assets unavailable", http.StatusServiceUnavailable)
 			return
@@ -72,23 +74,4 @@ func (a assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(res.Get("status").Int())
 	w.Write(body)
-}
-
-// await waits for a JS promise.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	then := js.FuncOf(func(_ js.Value, a []js.Value) any { ch <- settled{v: a[0]}; return nil })
-	catch := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- settled{err: fmt.Errorf("%s", js.Global().Get("String").Invoke(a[0]).String())}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	s := <-ch
-	return s.v, s.err
 }

@@ -67,7 +67,7 @@ type DynamoDBLocal struct {
 	Port     int
 	cmd      *exec.Cmd
 	exited   chan struct{} // closed when java has exited
-	logs     *lockedBuffer
+	logs     *LogBuffer
 	stopOnce sync.Once
 }
 
@@ -93,7 +93,7 @@ func StartDynamoDBLocalNoTest(root string) (*DynamoDBLocal, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := &DynamoDBLocal{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, logs: &lockedBuffer{}}
+		d := &DynamoDBLocal{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), Port: port, logs: &LogBuffer{}}
 		d.cmd = exec.Command(java,
 			"-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
 			"-Djava.library.path="+lib,
@@ -193,12 +193,14 @@ func SetLocalAWSEnv(t testing.TB) {
 	}
 }
 
-type lockedBuffer struct {
+// LogBuffer keeps a child process's output for a failing test's message:
+// safe for concurrent writes, and bounded (the first MiB is kept).
+type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LogBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.buf.Len() > 1<<20 { // keep memory bounded
@@ -207,7 +209,7 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

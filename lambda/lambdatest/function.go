@@ -17,7 +17,7 @@ type Function struct {
 
 	cmd      *exec.Cmd
 	done     chan struct{}
-	output   *lockedBuffer
+	output   *LogBuffer
 	stopOnce sync.Once
 }
 
@@ -35,7 +35,7 @@ func StartFunction(t testing.TB, bin string, env map[string]string) *Function {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	f := &Function{RT: rt, cmd: cmd, done: make(chan struct{}), output: &lockedBuffer{}}
+	f := &Function{RT: rt, cmd: cmd, done: make(chan struct{}), output: &LogBuffer{}}
 	cmd.Stdout, cmd.Stderr = f.output, f.output
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -20,7 +20,7 @@ type Moto struct {
 	Endpoint string // http://127.0.0.1:PORT
 	cmd      *exec.Cmd
 	exited   chan struct{}
-	logs     *lockedBuffer
+	logs     *LogBuffer
 	stopOnce sync.Once
 }
 
@@ -75,7 +75,7 @@ func StartMoto() (*Moto, error) {
 		if err != nil {
 			return nil, err
 		}
-		m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &lockedBuffer{}, exited: make(chan struct{})}
+		m := &Moto{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &LogBuffer{}, exited: make(chan struct{})}
 		m.cmd = exec.Command(py, "-m", "moto.server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 		m.cmd.Env = append(os.Environ(), LocalAWSEnv()...) // PATH as ours: python3 may be a pyenv shim
 		m.cmd.Stdout, m.cmd.Stderr = m.logs, m.logs

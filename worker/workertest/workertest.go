@@ -22,10 +22,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
+	"github.com/caplab/caplab/lambda/lambdatest"
 	"github.com/caplab/caplab/worker/bundle"
 )
 
@@ -93,7 +93,7 @@ type Dev struct {
 	Dir     string // its config, state and home
 	Started time.Duration
 	cmd     *exec.Cmd
-	out     *syncBuffer
+	out     *lambdatest.LogBuffer
 	tools   Tools
 }
 
@@ -125,7 +125,7 @@ func Start(o Options) (*Dev, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Dev{Dir: dir, Port: o.Port, out: &syncBuffer{}, tools: tools}
+	d := &Dev{Dir: dir, Port: o.Port, out: &lambdatest.LogBuffer{}, tools: tools}
 	if d.Port == 0 {
 		if d.Port, err = FreePort(); err != nil {
 			return nil, err
@@ -311,21 +311,4 @@ func devVars(m map[string]string) []byte {
 		fmt.Fprintf(&b, "%s=\"%s\"\n", k, v)
 	}
 	return b.Bytes()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -5,11 +5,12 @@ package d1store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"syscall/js"
 
 	"github.com/syumai/workers/cloudflare"
+
+	"github.com/caplab/caplab/internal/jsutil"
 )
 
 // Binding is the DB of the Worker's D1 binding name (wrangler.json:
@@ -90,31 +91,9 @@ func (b binding) run(stmts []Stmt) (text string, err error) {
 	} else {
 		p = b.db.Call("batch", js.ValueOf(prepared))
 	}
-	v, err := await(p)
+	v, err := jsutil.Await(p)
 	if err != nil {
 		return "", err
 	}
 	return js.Global().Get("JSON").Call("stringify", v).String(), nil
-}
-
-// await waits for a JS promise.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	then := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- settled{v: a[0]}
-		return nil
-	})
-	catch := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- settled{err: errors.New(js.Global().Get("String").Invoke(a[0]).String())}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	s := <-ch
-	return s.v, s.err
 }
