@@ -59,6 +59,15 @@ func NewestFirst(es []LoginEvent) {
 	})
 }
 
+// OldestFirst orders grants by creation, ties by ID: the order of
+// ListApprovals and ListGrantUses.
+func OldestFirst(a, b Grant) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
 // LoginSortKey is a login attempt's key in time order (then ID): fixed
 // width, so byte order is time order, for the stores' sorted indexes.
 func LoginSortKey(e LoginEvent) string {

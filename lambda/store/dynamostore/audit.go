@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -45,12 +44,7 @@ func (s *Store) ListGrants(ctx context.Context, orgID string) ([]store.GrantUse,
 	if err == nil {
 		err = derr
 	}
-	slices.SortFunc(out, func(a, b store.GrantUse) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(out, func(a, b store.GrantUse) int { return store.OldestFirst(a.Grant, b.Grant) })
 	return out, err
 }
 
@@ -78,12 +72,7 @@ func (s *Store) ListApprovals(ctx context.Context, orgID, user string) ([]store.
 	if err == nil {
 		err = derr
 	}
-	slices.SortStableFunc(out, func(a, b store.Grant) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(out, store.OldestFirst)
 	return out, err
 }
 

@@ -5,7 +5,6 @@ package memstore
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -274,7 +273,7 @@ func (s *Store) ListApprovals(_ context.Context, orgID, user string) ([]store.Gr
 	for _, id := range ids {
 		out = append(out, s.grants[id])
 	}
-	slices.SortStableFunc(out, func(a, b store.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortFunc(out, store.OldestFirst)
 	return out, nil
 }
 
@@ -385,12 +384,7 @@ func (s *Store) ListGrants(_ context.Context, orgID string) ([]store.GrantUse, e
 			out = append(out, store.GrantUse{Grant: g, Uses: u.n, LastUsedAt: u.last})
 		}
 	}
-	slices.SortFunc(out, func(a, b store.GrantUse) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(out, func(a, b store.GrantUse) int { return store.OldestFirst(a.Grant, b.Grant) })
 	return out, nil
 }
 
