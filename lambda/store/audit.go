@@ -60,7 +60,8 @@ func NewestFirst(es []LoginEvent) {
 }
 
 // OldestFirst orders grants by creation, ties by ID: the order of
-// ListApprovals and ListGrantUses.
+// ListGrantUses, and of ListApprovals where a store cannot keep the order
+// of approval for grants made at the same instant.
 func OldestFirst(a, b Grant) int {
 	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c

@@ -273,7 +273,9 @@ func (s *Store) ListApprovals(_ context.Context, orgID, user string) ([]store.Gr
 	for _, id := range ids {
 		out = append(out, s.grants[id])
 	}
-	slices.SortFunc(out, store.OldestFirst)
+	// Ties in time keep the index's order, the order of approval (a fixed
+	// test clock makes them common; the sixth approval revokes the first).
+	slices.SortStableFunc(out, func(a, b store.Grant) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }
 
