@@ -12,7 +12,7 @@ import { h } from './lib/dom.js';
 import { loadEngine, call, engineReady, engineSource, useBootAnswers, bootAnswersFor } from './lib/engine.js';
 import { showProgress, showReady, showFailure, setEngineControls, fetchBoot, registerOffline } from './lib/boot.js';
 import { applyPatch } from './lib/jsonpatch.js';
-import { FormEditor, findField } from './lib/form.js';
+import { FormEditor, findField, formPart } from './lib/form.js';
 import { JsonEditor, loadEditor } from './lib/jsoneditor.js';
 import { encodeScenario, decodeScenario, redactSecrets } from './lib/share.js';
 import { renderAnswer } from './lib/answer.js';
@@ -53,6 +53,7 @@ const state = {
   lastMs: 0,
   compare: null, // {text, source, result, diff, errors, selected}
   fixesPending: false,
+  detailAfterPaint: false, // the first result: the detail waits for the first frame
   validText: '',
   // source is what the address names: a preset, a short link or a
   // fragment link; nothing for a scenario edited since.
@@ -173,6 +174,8 @@ function evaluateNow() {
     state.errors = resp.errors;
     state.stale = state.result !== null;
   }
+  // Answers computed at build time come with their fixes: one drawing.
+  const fixesNow = state.fixesPending && resp.answeredAtBuild && takeFixes(state.validText);
   if (state.fixesPending) {
     const text = state.validText;
     setTimeout(() => findFixes(token, text), 0);
@@ -183,15 +186,28 @@ function evaluateNow() {
   if (state.compare) evaluateCompare();
   state.gen++;
   document.body.dataset.gen = String(state.gen);
+  if (fixesNow) document.body.dataset.fixesGen = String(state.gen);
 }
 
 function findFixes(token, text) {
   if (token !== fixToken) return; // evaluated again since
-  const resp = call('fixes', { scenario: text });
-  state.fixesPending = false;
-  if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) Object.assign(state.result.results[f.event], { fixes: f.fixes, fixLimit: f.limit });
+  takeFixes(text);
   renderResults();
   document.body.dataset.fixesGen = String(state.gen);
+}
+
+// takeFixes adds the verified fixes of text's denied events to the
+// result; false when nothing answers yet (the engine is still loading).
+function takeFixes(text) {
+  let resp;
+  try {
+    resp = call('fixes', { scenario: text });
+  } catch {
+    return false;
+  }
+  state.fixesPending = false;
+  if (resp.ok) for (const f of resp.result) if (state.result.results[f.event]) Object.assign(state.result.results[f.event], { fixes: f.fixes, fixLimit: f.limit });
+  return true;
 }
 
 // ---------------------------------------------------------------- tabs
@@ -270,19 +286,28 @@ function highlightChanges(patch) {
 }
 
 // labels names settings with the form's words. The visible form may be
-// stale (the JSON tab edits); then a form drawn off the page, once per
+// stale (the first result is drawn before it; the JSON tab edits); then
+// the part of the form that holds the setting, drawn off the page once per
 // text, answers.
 const labels = {
   text: null,
-  root: null,
+  parts: new Map(), // formPart → an off-page root holding that part of the form
   of(ptr) {
-    if (!state.formStale) return settingLabel($('#form-panel'), ptr);
+    return state.formStale ? this.part(ptr) : settingLabel($('#form-panel'), ptr);
+  },
+  part(ptr) {
     if (this.text !== state.text) {
-      this.root = document.createElement('div');
-      new FormEditor(this.root, { catalog: state.catalog, onChange: () => {} }).render(structuredClone(state.scenario));
+      this.parts.clear();
       this.text = state.text;
     }
-    return settingLabel(this.root, ptr);
+    const key = formPart(ptr);
+    let root = this.parts.get(key);
+    if (!root) {
+      root = document.createElement('div');
+      root.append(...new FormEditor(root, { catalog: state.catalog, onChange: () => {} }).sectionsFor(structuredClone(state.scenario), ptr));
+      this.parts.set(key, root);
+    }
+    return settingLabel(root, ptr);
   },
 };
 
@@ -380,7 +405,10 @@ function drawResults() {
   if (!res.results.length) emptyHint($('#answer'));
   else renderAnswer($('#answer'), r, state.scenario, view, on);
   renderTimeline($('#timeline'), res, state.scenario, state.selected, selectEvent);
-  renderDetail($('#detail'), r, state.scenario, view, on);
+  // The first frame holds the answer and the timeline; the event's detail
+  // (below them) follows in the next (firstPaint).
+  if (state.detailAfterPaint) $('#detail').replaceChildren();
+  else renderDetail($('#detail'), r, state.scenario, view, on);
 }
 
 // emptyHint replaces a blank pane: what to add to see an answer.
@@ -460,7 +488,10 @@ function renderLesson() {
   const more = $('#lesson-more');
   more.setAttribute('aria-expanded', 'false');
   more.textContent = 'Read the whole lesson';
-  more.hidden = !s.lesson || lesson.scrollHeight <= lesson.clientHeight + 2;
+  more.hidden = true;
+  // Whether the clamped lesson overflows is known once the page is laid
+  // out: asked before the frame's layout, not in the middle of drawing.
+  if (s.lesson) requestAnimationFrame(() => { more.hidden = lesson.scrollHeight <= lesson.clientHeight + 2; });
 }
 
 $('#lesson-more').addEventListener('click', () => {
@@ -747,6 +778,9 @@ window.__caplab = {
   scenario: () => structuredClone(state.scenario),
   text: () => state.text,
   focusSetting,
+  // labelsOf names a setting twice, for the tests: from the form on the
+  // page and from the part of the form drawn off the page alone.
+  labelsOf: (ptr) => ({ form: settingLabel($('#form-panel'), ptr), part: labels.part(ptr) }),
 };
 
 // nextPaint resolves after the browser has painted what is rendered now.
@@ -766,8 +800,9 @@ async function start() {
   let painted;
   const paintedOrNot = new Promise((resolve) => { painted = resolve; });
   if (opening.loc.shareId || opening.loc.fragment) painted();
+  const booted = fetchBoot(); // first: the first result waits on it, not on the engine
   const engine = startEngine(false, paintedOrNot);
-  const boot = await fetchBoot();
+  const boot = await booted;
   if (boot) useBootAnswers(boot);
   opening.got = await initial;
   if (boot && !(opening.got && !opening.got.error) && await bootAnswersFor(opening.loc.preset || DEFAULT_PRESET)) {
@@ -808,9 +843,15 @@ async function retryEngine(opening) {
 // "engine".
 async function firstPaint({ loc, got }, from) {
   performance.mark(`first-paint-${from}`);
+  state.detailAfterPaint = true;
   const select = loc.event ? loc.event - 1 : 'firstDenied';
   let loadError = got && got.error ? got.error.message : '';
   try {
+    // The form's words for scopes and permissions name the settings in
+    // the first result too.
+    const info = call('info').result;
+    Object.assign(state.catalog, { scopes: info.scopes, permissions: info.permissions, scopeLabels: info.scopeLabels, enums: info.enums });
+    $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;
     // The form follows the first result (below): it needs the catalog.
     if (got && !got.error) {
       const source = state.source;
@@ -824,6 +865,7 @@ async function firstPaint({ loc, got }, from) {
       if (!loadPreset(DEFAULT_PRESET, { deferForm: true })) setScenario({ schemaVersion: 1, orgs: [{ name: 'Acme' }], events: [] }, { deferForm: true });
     }
   } catch (e) {
+    state.detailAfterPaint = false;
     if (from === 'build') return false;
     throw e;
   }
@@ -833,10 +875,9 @@ async function firstPaint({ loc, got }, from) {
   window.__caplabFirstResultMs = performance.now();
   window.__caplabTimings = { firstResultFrom: from, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
   document.body.dataset.firstResult = from;
+  state.detailAfterPaint = false;
+  renderResults();
 
-  const info = call('info').result;
-  Object.assign(state.catalog, { scopes: info.scopes, permissions: info.permissions, scopeLabels: info.scopeLabels, enums: info.enums });
-  $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;
   state.presets = call('presets').result;
   fillPresetPickers();
   if (loadError) showLoadError(loadError);

@@ -446,6 +446,14 @@ func TestSequenceLanes(t *testing.T) {
 			}
 		}
 	}
+	// The diagram is as wide as its pane: a narrower window redraws it.
+	viewBox := `document.querySelector('#detail .seq')?.getAttribute('viewBox') ?? ''`
+	wide := eval[string](p, viewBox)
+	p.do(chromedp.EmulateViewport(1000, desktop.height, chromedp.EmulateScale(1)))
+	p.poll(fmt.Sprintf(`(%s) !== %q`, viewBox, wide), "the diagram redrawn for the narrower pane")
+	if narrow := eval[string](p, viewBox); !strings.HasPrefix(wide, "0 0 720 ") || strings.HasPrefix(narrow, "0 0 720 ") {
+		t.Errorf("the diagram's viewBox is %q at 1440 px and %q at 1000 px; want 720 wide, then narrower", wide, narrow)
+	}
 }
 
 // TestFinder: pasting an error opens the lesson that ends in it, on the
@@ -522,4 +530,53 @@ func TestDeepLinks(t *testing.T) {
 	if got := eval[string](p, `location.search`); got != "" {
 		t.Errorf("an edited scenario still claims %q in the address", got)
 	}
+}
+
+// TestSettingLabelsFromPartOfForm: before the form is drawn (the first
+// result), a setting is named from the part of the form that holds it,
+// drawn off the page alone. For every preset and every pointer the form
+// holds (and one past each list), that name is the one the whole form
+// gives.
+func TestSettingLabelsFromPartOfForm(t *testing.T) {
+	srv := newServer(t, false)
+	p := openPage(t, srv.URL, "/")
+	checked := 0
+	for _, ps := range policy.Presets() {
+		p.pickPreset(ps.Name)
+		type pair struct {
+			Ptr  string
+			Form *struct {
+				Label string
+				Exact bool
+			}
+			Part *struct {
+				Label string
+				Exact bool
+			}
+		}
+		got := eval[[]pair](p, `(() => {
+			const ptrs = new Set();
+			for (const el of document.querySelectorAll('#form-panel [data-ptr], #form-panel [data-field]')) ptrs.add(el.dataset.ptr ?? el.dataset.field);
+			for (const ptr of [...ptrs]) ptrs.add(ptr + '/99/name');
+			for (const extra of ['', '/apps', '/apps/7', '/orgs/7/users', '/events/0/use', '/title', 'not-a-pointer']) ptrs.add(extra);
+			return [...ptrs].map((ptr) => ({ ptr, ...window.__caplab.labelsOf(ptr) }));
+		})()`)
+		if len(got) < 20 {
+			t.Fatalf("%s: only %d pointers in the form", ps.Name, len(got))
+		}
+		for _, g := range got {
+			form, part := "(none)", "(none)"
+			if g.Form != nil {
+				form = fmt.Sprintf("%s (exact %t)", g.Form.Label, g.Form.Exact)
+			}
+			if g.Part != nil {
+				part = fmt.Sprintf("%s (exact %t)", g.Part.Label, g.Part.Exact)
+			}
+			if form != part {
+				t.Errorf("%s: %s: part of the form names it %q; want %q (the whole form)", ps.Name, g.Ptr, part, form)
+			}
+			checked++
+		}
+	}
+	t.Logf("%d pointers named alike", checked)
 }

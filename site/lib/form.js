@@ -73,6 +73,46 @@ function deleteAt(root, ptr) {
   }
 }
 
+// names are the scenario's app names and usernames, for the form's lists.
+function names(s) {
+  return {
+    apps: (s.apps || []).map((a) => a.name).filter(Boolean),
+    users: (s.orgs || []).flatMap((o) => (o.users || []).map((u) => u.username)).filter(Boolean),
+  };
+}
+
+const appTitle = (app) => `Connected App · ${app.name || 'unnamed'}`;
+const appSub = (app) => (app.kind === 'externalClientApp' ? 'External Client App' : 'defined in ' + (app.ownerOrg || '?'));
+
+// An app's and an org's fieldsets, by the pointers under /apps/N or
+// /orgs/N that each holds ('' holds the rest); appGroups and orgGroups
+// build them in this order.
+const APP_PARTS = ['/policies', '/oauth', ''];
+const ORG_PARTS = ['', '/settings', '/settings/passwordPolicy', '/settings/trustedIpRanges', '/installedApps', '/profiles',
+  '/permissionSets', '/permissionSetGroups', '/users'];
+
+// partOf is where ptr lives in the form: its top-level list, the item's
+// index, and the fieldset's prefix (the longest that matches).
+function partOf(ptr) {
+  const m = /^\/(apps|orgs)\/(\d+)(\/.*)?$/.exec(ptr);
+  if (!m) return { top: /^\/([^/]*)/.exec(ptr)?.[1] ?? '', index: -1, prefix: '' };
+  const rest = m[3] || '';
+  let prefix = '';
+  for (const p of m[1] === 'apps' ? APP_PARTS : ORG_PARTS) {
+    if (p && (rest === p || rest.startsWith(p + '/')) && p.length > prefix.length) prefix = p;
+  }
+  return { top: m[1], index: Number(m[2]), prefix };
+}
+
+// formPart names the part of the form sectionsFor draws for ptr: pointers
+// with the same name are drawn by the same part.
+export function formPart(ptr) {
+  const { top, index, prefix } = partOf(ptr);
+  return `${top} ${index} ${prefix}`;
+}
+
+const pick = (parts, builders, prefix) => builders[parts.indexOf(prefix)]();
+
 export class FormEditor {
   constructor(root, { onChange, catalog }) {
     this.root = root;
@@ -287,75 +327,111 @@ export class FormEditor {
 
   // ---- sections ----
 
+  // sections lists the whole form: the scenario, each app, the add row,
+  // each org, the timeline.
   sections(s) {
-    const apps = (s.apps || []).map((a) => a.name).filter(Boolean);
-    const users = (s.orgs || []).flatMap((o) => (o.users || []).map((u) => u.username)).filter(Boolean);
     const out = [];
-    const userList = h('datalist', { id: 'usernames' }, users.map((u) => h('option', { value: u })));
     if (!(s.apps || []).length && !(s.events || []).length) {
       out.push(h('p', { class: 'form-hint' }, 'An empty scenario: add a connected app and an org’s users below, then a timeline event to see what Salesforce answers.'));
     }
-    out.push(this.section('scenario', 'Scenario: title, clock, lesson', [
-      userList,
-      this.text('Title', '/title'),
-      this.text('Simulated clock at the first event', '/now', { placeholder: '2026-03-01T09:00:00Z', mono: true, hint: 'RFC 3339; each org’s creation date decides the release defaults' }),
-      this.textarea('Lesson', '/lesson', { rows: 3 }),
-    ], { open: false }));
-    (s.apps || []).forEach((app, i) => {
-      const b = formatPointer(['apps', i]);
-      out.push(this.section(`app-${i}`, `Connected App · ${app.name || 'unnamed'}`, [
-        this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
-        h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
-          this.lines('Callback URL', b + '/oauth/callbackUrls', { hint: 'One URL per line', placeholder: 'https://app.example.com/oauth/callback' }),
-          this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes.map((sc) => [sc, (this.catalog.scopeLabels || {})[sc] || sc]), { columns: true }),
-          this.tri('Require Secret for Web Server Flow', b + '/oauth/requireSecretForWebServerFlow', { defaultHint: 'Default: on' }),
-          this.tri('Require Secret for Refresh Token Flow', b + '/oauth/requireSecretForRefreshTokenFlow', { defaultHint: 'Default: on' }),
-          this.check('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/oauth/requirePkce'),
-          this.check('Enable Client Credentials Flow', b + '/oauth/clientCredentials/enabled', { structural: true }),
-          app.oauth?.clientCredentials?.enabled ? this.text('Run As', b + '/oauth/clientCredentials/runAs', { list: 'usernames', hint: 'The user the client credentials flow runs as' }) : null,
-          this.check('Enable for Device Flow', b + '/oauth/deviceFlow'),
-          this.check('Enable Token Exchange Flow', b + '/oauth/tokenExchange'),
-          this.check('Enable Refresh Token Rotation', b + '/oauth/refreshTokenRotation'),
-          this.text('Consumer Key', b + '/oauth/consumerKey', { mono: true, hint: 'Leave empty for a generated one' }),
-          this.text('Consumer Secret', b + '/oauth/consumerSecret', { mono: true }),
-          this.textarea('Use digital signatures (certificate)', b + '/oauth/certificate', { rows: 2, placeholder: '-----BEGIN CERTIFICATE-----' })),
-        h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
-          this.text('Connected App Name', b + '/name'),
-          this.select('Kind', b + '/kind', this.options('/apps/*/kind'), { defaultLabel: 'Connected App (default)' }),
-          this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
-          this.select('Distribution', b + '/distribution', this.options('/apps/*/distribution'), { defaultLabel: 'Default: not distributed' }),
-          this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
-        h('div', { class: 'item-actions' }, h('button', { type: 'button', class: 'link small danger', onclick: () => this.arrayRemove('/apps', i) },
-          'Remove this app', h('span', { class: 'sr-only' }, ` (${app.name || i + 1})`))),
-      ], { sub: app.kind === 'externalClientApp' ? 'External Client App' : 'defined in ' + (app.ownerOrg || '?') }));
-    });
-    const firstOrg = (s.orgs || [])[0]?.name;
-    out.push(h('div', { class: 'inline add-row', dataset: { field: '/apps' } },
-      this.addButton('Add connected app', () => this.arrayPush('/apps', {
-        name: `Connected App ${(s.apps || []).length + 1}`, ...(firstOrg ? { ownerOrg: firstOrg } : {}),
-        oauth: { callbackUrls: ['https://app.example.com/oauth/callback'], scopes: ['api', 'refresh_token'] },
-      }), '/apps'),
-      this.addButton('Add org', () => this.arrayPush('/orgs', { name: `Org ${(s.orgs || []).length + 1}` }), '/orgs')));
+    const { apps, users } = names(s);
+    out.push(this.scenarioSection(s, users));
+    (s.apps || []).forEach((app, i) => out.push(this.appSection(app, i)));
+    out.push(this.addRow(s));
     (s.orgs || []).forEach((org, i) => out.push(this.orgSection(org, i, apps)));
     out.push(this.eventsSection(s, apps, users));
     return out;
   }
 
+  // sectionsFor is the part of the form that holds ptr (with the add row,
+  // where an absent app or org lands): what naming one setting needs,
+  // drawn in a fraction of the time of the whole form.
+  sectionsFor(s, ptr) {
+    this.scenario = s;
+    const { apps, users } = names(s);
+    const { top, index: i, prefix } = partOf(ptr);
+    const app = top === 'apps' ? (s.apps || [])[i] : undefined;
+    const org = top === 'orgs' ? (s.orgs || [])[i] : undefined;
+    if (app) return [this.section(`app-${i}`, appTitle(app), [pick(APP_PARTS, this.appGroups(app, i), prefix)], { sub: appSub(app) }), this.addRow(s)];
+    if (org) return [this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [pick(ORG_PARTS, this.orgGroups(org, i, apps), prefix)], { sub: org.type || 'production' }), this.addRow(s)];
+    if (top === 'events') return [this.eventsSection(s, apps, users)];
+    if (top === 'apps' || top === 'orgs') return [this.addRow(s)];
+    return [this.scenarioSection(s, users)];
+  }
+
+  scenarioSection(s, users) {
+    return this.section('scenario', 'Scenario: title, clock, lesson', [
+      h('datalist', { id: 'usernames' }, users.map((u) => h('option', { value: u }))),
+      this.text('Title', '/title'),
+      this.text('Simulated clock at the first event', '/now', { placeholder: '2026-03-01T09:00:00Z', mono: true, hint: 'RFC 3339; each org’s creation date decides the release defaults' }),
+      this.textarea('Lesson', '/lesson', { rows: 3 }),
+    ], { open: false });
+  }
+
+  appSection(app, i) {
+    return this.section(`app-${i}`, appTitle(app), [...this.appGroups(app, i).map((build) => build()),
+      h('div', { class: 'item-actions' }, h('button', { type: 'button', class: 'link small danger', onclick: () => this.arrayRemove('/apps', i) },
+        'Remove this app', h('span', { class: 'sr-only' }, ` (${app.name || i + 1})`)))], { sub: appSub(app) });
+  }
+
+  // appGroups build an app's fieldsets, in the order of APP_PARTS.
+  appGroups(app, i) {
+    const b = formatPointer(['apps', i]);
+    return [
+      () => this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
+        this.lines('Callback URL', b + '/oauth/callbackUrls', { hint: 'One URL per line', placeholder: 'https://app.example.com/oauth/callback' }),
+        this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes.map((sc) => [sc, (this.catalog.scopeLabels || {})[sc] || sc]), { columns: true }),
+        this.tri('Require Secret for Web Server Flow', b + '/oauth/requireSecretForWebServerFlow', { defaultHint: 'Default: on' }),
+        this.tri('Require Secret for Refresh Token Flow', b + '/oauth/requireSecretForRefreshTokenFlow', { defaultHint: 'Default: on' }),
+        this.check('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/oauth/requirePkce'),
+        this.check('Enable Client Credentials Flow', b + '/oauth/clientCredentials/enabled', { structural: true }),
+        app.oauth?.clientCredentials?.enabled ? this.text('Run As', b + '/oauth/clientCredentials/runAs', { list: 'usernames', hint: 'The user the client credentials flow runs as' }) : null,
+        this.check('Enable for Device Flow', b + '/oauth/deviceFlow'),
+        this.check('Enable Token Exchange Flow', b + '/oauth/tokenExchange'),
+        this.check('Enable Refresh Token Rotation', b + '/oauth/refreshTokenRotation'),
+        this.text('Consumer Key', b + '/oauth/consumerKey', { mono: true, hint: 'Leave empty for a generated one' }),
+        this.text('Consumer Secret', b + '/oauth/consumerSecret', { mono: true }),
+        this.textarea('Use digital signatures (certificate)', b + '/oauth/certificate', { rows: 2, placeholder: '-----BEGIN CERTIFICATE-----' })),
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
+        this.text('Connected App Name', b + '/name'),
+        this.select('Kind', b + '/kind', this.options('/apps/*/kind'), { defaultLabel: 'Connected App (default)' }),
+        this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
+        this.select('Distribution', b + '/distribution', this.options('/apps/*/distribution'), { defaultLabel: 'Default: not distributed' }),
+        this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
+    ];
+  }
+
+  addRow(s) {
+    const firstOrg = (s.orgs || [])[0]?.name;
+    return h('div', { class: 'inline add-row', dataset: { field: '/apps' } },
+      this.addButton('Add connected app', () => this.arrayPush('/apps', {
+        name: `Connected App ${(s.apps || []).length + 1}`, ...(firstOrg ? { ownerOrg: firstOrg } : {}),
+        oauth: { callbackUrls: ['https://app.example.com/oauth/callback'], scopes: ['api', 'refresh_token'] },
+      }), '/apps'),
+      this.addButton('Add org', () => this.arrayPush('/orgs', { name: `Org ${(s.orgs || []).length + 1}` }), '/orgs'));
+  }
+
   orgSection(org, i, apps) {
+    return this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, this.orgGroups(org, i, apps).map((build) => build()), { sub: org.type || 'production' });
+  }
+
+  // orgGroups build an org's fieldsets, in the order of ORG_PARTS.
+  orgGroups(org, i, apps) {
     const b = formatPointer(['orgs', i]);
     const profiles = (org.profiles || []).map((p) => p.name).filter(Boolean);
     const permsets = (org.permissionSets || []).map((p) => p.name).filter(Boolean);
     const groups = (org.permissionSetGroups || []).map((g) => g.name).filter(Boolean);
     const perms = this.catalog.permissions.map((p) => [p, PERMISSION_LABELS[p] || p]);
-    return this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [
-      h('fieldset', { class: 'group' }, h('legend', {}, 'Company Information'),
+    return [
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Company Information'),
         this.text('Org name', b + '/name'),
         this.select('Org type', b + '/type', this.options('/orgs/*/type'), { defaultLabel: 'Default: production' }),
         this.text('My Domain', b + '/myDomain', { hint: 'acme → acme.my.salesforce.com' }),
         this.text('Created', b + '/createdAt', { type: 'date', hint: 'Drives release-dependent defaults' }),
         this.text('Org ID (00D…)', b + '/id', { mono: true }),
         this.text('Default Time Zone (UTC offset)', b + '/timeZone', { mono: true, placeholder: '-08:00', hint: 'Login hours are read in it; omitted: UTC' })),
-      h('fieldset', { class: 'group', dataset: { field: b + '/settings' } }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
+      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings' } }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
         this.tri('Allow OAuth Username-Password Flows', b + '/settings/allowUsernamePasswordFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Allow OAuth User-Agent Flows', b + '/settings/allowUserAgentFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/settings/requirePkce', { defaultHint: 'Default: off' }),
@@ -363,14 +439,14 @@ export class FormEditor {
         this.tri('Enable SOAP API login()', b + '/settings/soapApiLogin', { defaultHint: 'Default for creation date' }),
         this.tri('SOAP API login() requires Use Any API Auth', b + '/settings/soapLoginRequiresUseAnyApiAuth', { defaultHint: 'Default for creation date' }),
         this.text('Session Settings: Timeout Value', b + '/settings/sessionTimeout', { placeholder: '2h' })),
-      h('fieldset', { class: 'group', dataset: { field: b + '/settings/passwordPolicy' } }, h('legend', {}, 'Password Policies'),
+      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/passwordPolicy' } }, h('legend', {}, 'Password Policies'),
         this.select('Maximum invalid login attempts', b + '/settings/passwordPolicy/maxInvalidLoginAttempts',
           this.options('/orgs/*/settings/passwordPolicy/maxInvalidLoginAttempts').map(([v]) => [v, v === 'noLimit' ? 'No limit' : v]), { defaultLabel: 'Default: 10' }),
         this.select('Lockout effective period', b + '/settings/passwordPolicy/lockoutPeriod',
           this.options('/orgs/*/settings/passwordPolicy/lockoutPeriod').map(([v]) => [v, v === 'forever' ? 'Forever (must be reset by admin)' : v.replace('m', ' minutes')]), { defaultLabel: 'Default: 15 minutes' })),
-      h('fieldset', { class: 'group', dataset: { field: b + '/settings/trustedIpRanges' } }, h('legend', {}, 'Network Access'),
+      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/trustedIpRanges' } }, h('legend', {}, 'Network Access'),
         this.ipRanges(b + '/settings/trustedIpRanges', (org.settings || {}).trustedIpRanges || [], 'Trusted IP Ranges')),
-      h('fieldset', { class: 'group', dataset: { field: b + '/installedApps' } }, h('legend', {}, 'Connected Apps installed in this org'),
+      () => h('fieldset', { class: 'group', dataset: { field: b + '/installedApps' } }, h('legend', {}, 'Connected Apps installed in this org'),
         ...(org.installedApps || []).map((ia, k) => {
           const p = `${b}/installedApps/${k}`;
           return this.listItem(`Installed: ${ia.app || '?'}`, p, [
@@ -381,7 +457,7 @@ export class FormEditor {
         }),
         apps.length ? null : h('div', { class: 'hint' }, 'Add a connected app first (above the orgs).'),
         this.addButton('Install a connected app', () => this.arrayPush(b + '/installedApps', { app: apps[0] || '' }), b + '/installedApps')),
-      h('fieldset', { class: 'group' }, h('legend', {}, 'Profiles'),
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Profiles'),
         ...(org.profiles || []).map((p, k) => {
           const pp = `${b}/profiles/${k}`;
           return this.listItem(`Profile: ${p.name || '?'}`, pp, [
@@ -394,7 +470,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/profiles', k));
         }),
         this.addButton('Add profile', () => this.arrayPush(b + '/profiles', { name: `Profile ${(org.profiles || []).length + 1}`, permissions: ['apiEnabled'] }), b + '/profiles')),
-      h('fieldset', { class: 'group' }, h('legend', {}, 'Permission Sets'),
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Permission Sets'),
         ...(org.permissionSets || []).map((p, k) => {
           const pp = `${b}/permissionSets/${k}`;
           return this.listItem(`Permission set: ${p.name || '?'}`, pp, [
@@ -404,7 +480,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/permissionSets', k));
         }),
         this.addButton('Add permission set', () => this.arrayPush(b + '/permissionSets', { name: `Permission Set ${(org.permissionSets || []).length + 1}` }), b + '/permissionSets')),
-      h('fieldset', { class: 'group', dataset: { field: b + '/permissionSetGroups' } }, h('legend', {}, 'Permission Set Groups'),
+      () => h('fieldset', { class: 'group', dataset: { field: b + '/permissionSetGroups' } }, h('legend', {}, 'Permission Set Groups'),
         ...(org.permissionSetGroups || []).map((g, k) => {
           const gp = `${b}/permissionSetGroups/${k}`;
           return this.listItem(`Permission set group: ${g.name || '?'}`, gp, [
@@ -415,7 +491,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/permissionSetGroups', k));
         }),
         this.addButton('Add permission set group', () => this.arrayPush(b + '/permissionSetGroups', { name: `Group ${(org.permissionSetGroups || []).length + 1}` }), b + '/permissionSetGroups')),
-      h('fieldset', { class: 'group' }, h('legend', {}, 'Users'),
+      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Users'),
         ...(org.users || []).map((u, k) => {
           const up = `${b}/users/${k}`;
           return this.listItem(`User: ${u.username || '?'}`, up, [
@@ -432,7 +508,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/users', k));
         }),
         this.addButton('Add user', () => this.arrayPush(b + '/users', { username: `user${(org.users || []).length + 1}@${(org.myDomain || 'example')}.test`, profile: profiles[0] }), b + '/users')),
-    ], { sub: org.type || 'production' });
+    ];
   }
 
   // loginHours are a profile's Login Hours: a start and an end per day; a

@@ -52,10 +52,48 @@ export function renderDetail(root, r, scenario, view, on) {
   const appliedHere = view.applied && view.applied.event === r.event && view.applied.where === 'fixes';
   if (r.outcome === 'denied' || appliedHere) parts.push(fixesCard(r, view, on));
   parts.push(traceCard(r.trace || [], { fold: true, on, scenario, evIndex: r.event }));
-  // The card's inner width: the pane's, less the card's padding and border.
-  if (ev.do && ev.do !== 'wait') parts.push(card('Sequence', h('div', { class: 'seq-wrap' }, sequenceSVG(scenario, ev, r, root.clientWidth - 30))));
+  seqDraw.delete(root);
+  if (ev.do && ev.do !== 'wait') {
+    const wrap = h('div', { class: 'seq-wrap' });
+    // The card's inner width: the pane's, less the card's padding and border.
+    const draw = (paneWidth) => wrap.replaceChildren(sequenceSVG(scenario, ev, r, paneWidth - 30));
+    seqDraw.set(root, draw);
+    if (paneWidths.has(root)) draw(paneWidths.get(root));
+    parts.push(card('Sequence', wrap));
+  }
   if (r.risk) parts.push(riskCard(r.risk));
-  root.replaceChildren(...parts);
+  root.replaceChildren(ruler(root), ...parts);
+}
+
+// The sequence diagram wraps its labels to the width it gets. Reading the
+// pane's width while drawing would lay the page out twice in one frame
+// (about 100 ms on a phone-speed CPU), so a ResizeObserver reports it
+// after layout: the first diagram is drawn there, before the frame is
+// painted, and a resized pane redraws it. It watches a ruler (an
+// empty, absolutely placed child as wide as the pane) whose size the
+// diagram never changes: watching the pane itself would report the
+// diagram's own height as a resize loop.
+const paneWidths = new WeakMap(); // pane → its last width
+const seqDraw = new WeakMap(); // pane → draws its diagram at a width
+const rulers = new WeakMap(); // pane → its ruler
+const widthObserver = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const pane = target.parentElement;
+    if (!pane) continue;
+    const w = target.clientWidth; // laid out already: no forced layout
+    if (w === 0 || w === paneWidths.get(pane)) continue;
+    paneWidths.set(pane, w);
+    seqDraw.get(pane)?.(w);
+  }
+});
+function ruler(pane) {
+  let el = rulers.get(pane);
+  if (!el) {
+    el = h('div', { class: 'pane-ruler', 'aria-hidden': 'true' });
+    rulers.set(pane, el);
+    widthObserver.observe(el);
+  }
+  return el;
 }
 
 function paramsTable(url) {
