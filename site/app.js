@@ -10,7 +10,7 @@
 
 import { h } from './lib/dom.js';
 import { loadEngine, call, engineReady, engineSource, useBootAnswers, bootAnswersFor } from './lib/engine.js';
-import { showProgress, showReady, showFailure, setEngineControls, fetchBoot, registerOffline } from './lib/boot.js';
+import { showProgress, showReady, showFailure, setEngineControls, firstBoot, fetchBoot, registerOffline } from './lib/boot.js';
 import { applyPatch } from './lib/jsonpatch.js';
 import { FormEditor, findField, formPart } from './lib/form.js';
 import { JsonEditor, loadEditor } from './lib/jsoneditor.js';
@@ -60,6 +60,7 @@ const state = {
   source: { preset: '', shareId: '', fragment: '' },
   shared: null, // the share this page holds: {id, url, issuer, mode, doc}
   finderIndex: null,
+  booted: Promise.resolve(false), // settles once boot.<hash>.json's answers are in (true) or did not come (false)
 };
 
 // ---------------------------------------------------------------- editing
@@ -519,6 +520,19 @@ $('#preset').addEventListener('change', (e) => {
   if (e.target.value) loadPreset(e.target.value);
 });
 
+// listPresets fills the pickers once the presets are known: from the
+// build's boot.<hash>.json, else (it did not load) from the engine.
+function listPresets() {
+  let resp;
+  try {
+    resp = call('presets');
+  } catch {
+    return; // the engine is not running yet: engineRuns lists them
+  }
+  state.presets = resp.result;
+  fillPresetPickers();
+}
+
 // fillPresetPickers lists the presets: grouped by the flow they teach and
 // sorted by title in the picker, by title in compare's.
 function fillPresetPickers() {
@@ -800,12 +814,16 @@ async function start() {
   let painted;
   const paintedOrNot = new Promise((resolve) => { painted = resolve; });
   if (opening.loc.shareId || opening.loc.fragment) painted();
-  const booted = fetchBoot(); // first: the first result waits on it, not on the engine
+  // The default preset's answers are in the page: its first result is drawn
+  // in the page's first frame, before any request. Every other preset's
+  // come with boot.<hash>.json.
+  const first = firstBoot();
+  if (first) useBootAnswers(first);
+  state.booted = fetchBoot().then((boot) => { if (boot) useBootAnswers(boot); return !!boot; });
   const engine = startEngine(false, paintedOrNot);
-  const boot = await booted;
-  if (boot) useBootAnswers(boot);
   opening.got = await initial;
-  if (boot && !(opening.got && !opening.got.error) && await bootAnswersFor(opening.loc.preset || DEFAULT_PRESET)) {
+  const name = opening.loc.preset || DEFAULT_PRESET;
+  if (!(opening.got && !opening.got.error) && (await bootAnswersFor(name) || (await state.booted && await bootAnswersFor(name)))) {
     opening.shown = await firstPaint(opening, 'build');
   }
   painted();
@@ -878,8 +896,8 @@ async function firstPaint({ loc, got }, from) {
   state.detailAfterPaint = false;
   renderResults();
 
-  state.presets = call('presets').result;
-  fillPresetPickers();
+  if (from === 'build') await state.booted;
+  listPresets();
   if (loadError) showLoadError(loadError);
   if (state.parses) {
     form.render(state.scenario);
@@ -893,6 +911,7 @@ async function firstPaint({ loc, got }, from) {
 // if it is not painted yet, then the controls.
 async function engineRuns(opening) {
   if (!opening.shown) opening.shown = await firstPaint(opening, 'engine');
+  if (!state.presets.length) listPresets();
   window.__caplabTimings.engineReadyMs = engineReadyMs;
   state.undo = null;
   state.ready = true;

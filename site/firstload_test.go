@@ -352,3 +352,72 @@ func TestOfflineReload(t *testing.T) {
 	p.setField("/apps/0/policies/permittedUsers", "adminApproved")
 	expectShown(t, "an edit offline", p.timeline(), native(t, p.scenarioJSON()))
 }
+
+// isBoot reports whether a request is for the build's answers of every
+// preset (boot.<hash>.json).
+var isBoot = regexp.MustCompile(`^/boot\.[A-Z2-7]{8}\.json$`).MatchString
+
+// heldSite serves the built site with the responses whose path matches
+// held waiting until release is closed.
+func heldSite(held func(string) bool, release <-chan struct{}) http.Handler {
+	static := staticSite()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if held(r.URL.Path) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		static.ServeHTTP(w, r)
+	})
+}
+
+// TestFirstResultFromThePage: the default preset's first result needs no
+// request but the page's own (its answers are in index.html): it is shown
+// while boot.<hash>.json and the engine are both held. The preset pickers
+// fill once boot.<hash>.json comes, still before the engine. A preset the
+// address names waits for boot.<hash>.json.
+func TestFirstResultFromThePage(t *testing.T) {
+	const pickerFilled = `document.querySelectorAll('#preset option[value]:not([value=""])').length > 0`
+	t.Run("default", func(t *testing.T) {
+		bootGate, engineGate := make(chan struct{}), make(chan struct{})
+		defer close(engineGate)
+		held := heldSite(isBoot, bootGate)
+		srv := startServer(t, listen(t), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isEngine(r.URL.Path) {
+				select {
+				case <-engineGate:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			held.ServeHTTP(w, r)
+		}))
+		p := openTab(t, srv.URL, "/")
+		p.poll(`document.body.dataset.firstResult === 'build'`, "the first result while boot.json and the engine are held")
+		doc, _ := policy.Preset("web-server-self-authorize")
+		expectShown(t, "the page's own answers", p.timeline(), native(t, doc))
+		if eval[bool](p, pickerFilled) {
+			t.Errorf("the preset picker is filled before boot.json came")
+		}
+		close(bootGate)
+		p.poll(pickerFilled, "the preset picker filled from boot.json, the engine still held")
+		if st := eval[string](p, `document.body.dataset.state`); st != "loading" {
+			t.Errorf("state %q before the engine came; want loading", st)
+		}
+	})
+	t.Run("named preset", func(t *testing.T) {
+		bootGate := make(chan struct{})
+		srv := startServer(t, listen(t), heldSite(isBoot, bootGate))
+		p := openTab(t, srv.URL, "/?preset=blocked-app")
+		time.Sleep(300 * time.Millisecond)
+		if got := eval[string](p, `document.body.dataset.firstResult ?? ''`); got != "" {
+			t.Errorf("a named preset's first result came from %q before boot.json", got)
+		}
+		close(bootGate)
+		p.poll(`document.body.dataset.firstResult === 'build'`, "the named preset's first result from boot.json")
+		doc, _ := policy.Preset("blocked-app")
+		expectShown(t, "blocked-app from boot.json", p.timeline(), native(t, doc))
+	})
+}

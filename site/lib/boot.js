@@ -82,6 +82,21 @@ export function showFailure(err, onRetry) {
 
 const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
+// firstBoot reads the first paint's answers from the page itself (the
+// build writes them into <script type="application/json" id="boot-first">:
+// the engine's info, the default preset's scenario and answers): at once,
+// with no request. Null in a page that has none (an unbuilt site).
+export function firstBoot() {
+  const text = document.getElementById('boot-first')?.textContent.trim();
+  if (!text) return null;
+  try {
+    const boot = JSON.parse(text);
+    return boot && boot.version === 1 && boot.answers ? boot : null;
+  } catch {
+    return null;
+  }
+}
+
 // fetchBoot reads the answers computed at build time (boot.<hash>.json,
 // preloaded by index.html); null when the page has none (an unbuilt site)
 // or they do not load: then the page waits for the engine.

@@ -116,14 +116,18 @@ export function call(op, fields = {}) {
 // engine's answers, computed when the site was built, to the questions the
 // page asks first (info, presets, a preset, evaluate without fixes, and
 // fixes, of a preset's scenario as it stands). The default preset's
-// answers are in it; another preset's come from its own file
-// (bootAnswersFor). Anything else waits for the engine.
+// answers are in it (and in the page itself); another preset's come from
+// its own file (bootAnswersFor). Anything else waits for the engine.
 let boot = null;
 let presetOf = null; // canonical scenario JSON → preset name
 
+// useBootAnswers adds answers computed at build time to those call() has:
+// the page's own (firstBoot), then boot.<hash>.json's.
 export function useBootAnswers(b) {
-  boot = b;
-  presetOf = new Map(Object.entries(b.scenarios).map(([name, sc]) => [JSON.stringify(sc), name]));
+  boot = boot ? { ...boot, ...b, scenarios: { ...boot.scenarios, ...b.scenarios }, answers: { ...boot.answers, ...b.answers } } : { ...b };
+  boot.files ??= {};
+  presetOf = new Map(Object.entries(boot.scenarios).map(([name, sc]) => [JSON.stringify(sc), name]));
+  lastText = null;
 }
 
 // bootAnswersFor fetches a preset's answers if the build put them in a
@@ -142,12 +146,23 @@ export async function bootAnswersFor(name) {
   }
 }
 
+// presetNamed is the preset whose scenario this is, as it stands (undefined
+// for any other). The page asks twice about one text (evaluate, then
+// fixes): the last text's answer is kept.
+let lastText = null;
+let lastName;
+function presetNamed(scenario) {
+  if (typeof scenario === 'string' && scenario === lastText) return lastName;
+  const name = presetOf.get(JSON.stringify(typeof scenario === 'string' ? JSON.parse(scenario) : scenario));
+  if (typeof scenario === 'string') [lastText, lastName] = [scenario, name];
+  return name;
+}
+
 function bootAnswer(op, fields) {
   if (!boot) return undefined;
   const answers = () => {
     try {
-      const s = typeof fields.scenario === 'string' ? JSON.parse(fields.scenario) : fields.scenario;
-      const name = presetOf.get(JSON.stringify(s));
+      const name = presetNamed(fields.scenario);
       return name !== undefined && Object.hasOwn(boot.answers, name) ? boot.answers[name] : undefined;
     } catch {
       return undefined;
@@ -155,7 +170,7 @@ function bootAnswer(op, fields) {
   };
   switch (op) {
     case 'info': return boot.info;
-    case 'presets': return boot.presets;
+    case 'presets': return boot.presets; // undefined until boot.<hash>.json is in
     case 'preset': return Object.hasOwn(boot.scenarios, fields.name) ? boot.scenarios[fields.name] : undefined;
     case 'evaluate': return fields.noFixes && !fields.now ? answers()?.result : undefined;
     case 'fixes': return !fields.now ? answers()?.fixes : undefined;

@@ -92,13 +92,14 @@ const ORG_PARTS = ['', '/settings', '/settings/passwordPolicy', '/settings/trust
   '/permissionSets', '/permissionSetGroups', '/users'];
 
 // partOf is where ptr lives in the form: its top-level list, the item's
-// index, and the fieldset's prefix (the longest that matches).
+// index (an app, an org, an event), and the fieldset's prefix (the longest
+// that matches).
 function partOf(ptr) {
-  const m = /^\/(apps|orgs)\/(\d+)(\/.*)?$/.exec(ptr);
+  const m = /^\/(apps|orgs|events)\/(\d+)(\/.*)?$/.exec(ptr);
   if (!m) return { top: /^\/([^/]*)/.exec(ptr)?.[1] ?? '', index: -1, prefix: '' };
   const rest = m[3] || '';
   let prefix = '';
-  for (const p of m[1] === 'apps' ? APP_PARTS : ORG_PARTS) {
+  for (const p of { apps: APP_PARTS, orgs: ORG_PARTS, events: [] }[m[1]]) {
     if (p && (rest === p || rest.startsWith(p + '/')) && p.length > prefix.length) prefix = p;
   }
   return { top: m[1], index: Number(m[2]), prefix };
@@ -354,7 +355,7 @@ export class FormEditor {
     const org = top === 'orgs' ? (s.orgs || [])[i] : undefined;
     if (app) return [this.section(`app-${i}`, appTitle(app), [pick(APP_PARTS, this.appGroups(app, i), prefix)], { sub: appSub(app) }), this.addRow(s)];
     if (org) return [this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [pick(ORG_PARTS, this.orgGroups(org, i, apps), prefix)], { sub: org.type || 'production' }), this.addRow(s)];
-    if (top === 'events') return [this.eventsSection(s, apps, users)];
+    if (top === 'events') return [this.eventsSection(s, apps, users, (s.events || [])[i] ? i : null)];
     if (top === 'apps' || top === 'orgs') return [this.addRow(s)];
     return [this.scenarioSection(s, users)];
   }
@@ -534,26 +535,34 @@ export class FormEditor {
     return fs;
   }
 
-  eventsSection(s, apps, users) {
+  // eventsSection is the timeline: every event and the add buttons, or
+  // (only, an index) that one event alone, to name one of its settings.
+  eventsSection(s, apps, users, only = null) {
     const events = s.events || [];
-    const ids = events.map((e) => e.id).filter(Boolean);
-    const body = events.map((ev, i) => {
-      const b = `/events/${i}`;
-      const keys = ['id', 'do', ...(EVENT_FIELDS[ev.do] || [])];
-      if ((s.orgs || []).length > 1 || ev.org) keys.push('org');
-      if (apps.length > 1 || ev.app) keys.push('app');
-      for (const k of Object.keys(ev)) if (!keys.includes(k) && typeof ev[k] !== 'object') keys.push(k);
-      const fields = keys.map((k) => this.eventField(b, k, ev, { apps, users, ids, orgs: (s.orgs || []).map((o) => o.name) }));
-      const extra = Object.keys(ev).filter((k) => typeof ev[k] === 'object' && ev[k] !== null);
-      return this.listItem(`${i + 1}. ${ev.id ? ev.id + ' · ' : ''}${ev.do || '?'}${ev.flow ? ' ' + ev.flow : ev.grant ? ' ' + ev.grant : ev.action ? ' ' + ev.action : ''}`, b,
-        [h('div', { class: 'event-grid' }, fields), extra.length ? h('div', { class: 'hint' }, `Also set in the JSON tab: ${extra.join(', ')}`) : null],
-        () => this.arrayRemove('/events', i));
-    });
-    body.push(h('div', { class: 'inline' },
-      this.addButton('Add authorize', () => this.arrayPush('/events', { do: 'authorize', flow: 'webServer', user: users[0] }), '/events'),
-      this.addButton('Add token', () => this.arrayPush('/events', { do: 'token', grant: 'authorization_code' })),
-      this.addButton('Add wait', () => this.arrayPush('/events', { do: 'wait', for: '1h' }))));
+    const lists = { apps, users, ids: events.map((e) => e.id).filter(Boolean), orgs: (s.orgs || []).map((o) => o.name) };
+    const shown = only === null ? events.map((_, i) => i) : [only];
+    const body = shown.map((i) => this.eventItem(s, i, lists));
+    if (only === null) {
+      body.push(h('div', { class: 'inline' },
+        this.addButton('Add authorize', () => this.arrayPush('/events', { do: 'authorize', flow: 'webServer', user: users[0] }), '/events'),
+        this.addButton('Add token', () => this.arrayPush('/events', { do: 'token', grant: 'authorization_code' })),
+        this.addButton('Add wait', () => this.arrayPush('/events', { do: 'wait', for: '1h' }))));
+    }
     return this.section('events', 'Timeline events', body, { sub: `${events.length} event${events.length === 1 ? '' : 's'}` });
+  }
+
+  eventItem(s, i, lists) {
+    const ev = s.events[i];
+    const b = `/events/${i}`;
+    const keys = ['id', 'do', ...(EVENT_FIELDS[ev.do] || [])];
+    if ((s.orgs || []).length > 1 || ev.org) keys.push('org');
+    if (lists.apps.length > 1 || ev.app) keys.push('app');
+    for (const k of Object.keys(ev)) if (!keys.includes(k) && typeof ev[k] !== 'object') keys.push(k);
+    const fields = keys.map((k) => this.eventField(b, k, ev, lists));
+    const extra = Object.keys(ev).filter((k) => typeof ev[k] === 'object' && ev[k] !== null);
+    return this.listItem(`${i + 1}. ${ev.id ? ev.id + ' · ' : ''}${ev.do || '?'}${ev.flow ? ' ' + ev.flow : ev.grant ? ' ' + ev.grant : ev.action ? ' ' + ev.action : ''}`, b,
+      [h('div', { class: 'event-grid' }, fields), extra.length ? h('div', { class: 'hint' }, `Also set in the JSON tab: ${extra.join(', ')}`) : null],
+      () => this.arrayRemove('/events', i));
   }
 
   eventField(b, k, ev, lists) {

@@ -9,10 +9,11 @@ import (
 	"github.com/caplab/caplab/wasm/protocol"
 )
 
-// Boot is boot.<hash>.json: what the page needs for its first paint,
+// Boot is boot.<hash>.json: what the page needs before the engine runs,
 // computed at build time by the same engine source that main.wasm is
 // compiled from, through the same protocol. The page shows the answer for
-// the preset it opens at once, and the engine takes over when it runs.
+// the preset it opens at once (DefaultPreset's from FirstBoot, in
+// index.html), and the engine takes over when it runs.
 // Only DefaultPreset's answers are in it (the page opens that one unless
 // the address names another); each other preset's are in a file of their
 // own, answers-<name>.<hash>.json (Files), fetched when the address names
@@ -122,6 +123,25 @@ func (b *build) boot() error {
 	if err != nil {
 		return err
 	}
-	_, err = b.writeHashed("/boot.json", "boot", ".json", data)
+	if _, err = b.writeHashed("/boot.json", "boot", ".json", data); err != nil {
+		return err
+	}
+	// json.Marshal writes <, > and & as \u escapes, so the text cannot end
+	// the <script> element it goes in.
+	b.firstBoot, err = json.Marshal(FirstBoot{Version: bt.Version, Info: bt.Info,
+		Scenarios: map[string]json.RawMessage{DefaultPreset: bt.Scenarios[DefaultPreset]},
+		Answers:   map[string]BootAnswers{DefaultPreset: bt.Answers[DefaultPreset]}})
 	return err
+}
+
+// FirstBoot is the part of Boot that index.html carries itself, in
+// <script type="application/json" id="boot-first">: the engine's info and
+// DefaultPreset's scenario and answers. With it the page draws its first
+// result in the first frame, before any request of its own; the rest
+// (every preset, for the pickers) comes with boot.<hash>.json.
+type FirstBoot struct {
+	Version   int                        `json:"version"`
+	Info      json.RawMessage            `json:"info"`
+	Scenarios map[string]json.RawMessage `json:"scenarios"`
+	Answers   map[string]BootAnswers     `json:"answers"`
 }

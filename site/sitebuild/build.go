@@ -99,12 +99,13 @@ func Build(o Options) (*Manifest, error) {
 
 // build is one run of Build.
 type build struct {
-	o        Options
-	dir      string            // the staging directory
-	names    map[string]string // source reference ("/app.js") → hashed name ("app.ABCD2345.js")
-	wasm     []byte
-	preloads []string // chunks app.js imports statically: <link rel=modulepreload>
-	manifest *Manifest
+	o         Options
+	dir       string            // the staging directory
+	names     map[string]string // source reference ("/app.js") → hashed name ("app.ABCD2345.js")
+	wasm      []byte
+	preloads  []string // chunks app.js imports statically: <link rel=modulepreload>
+	firstBoot []byte   // FirstBoot, for index.html
+	manifest  *Manifest
 }
 
 func (b *build) logf(format string, args ...any) {

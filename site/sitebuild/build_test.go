@@ -28,6 +28,7 @@ const fixtureIndex = `<!doctype html>
 <link rel="stylesheet" href="/style.css">
 <script src="/wasm_exec.js" defer></script>
 <script type="module" src="/app.js"></script>
+<script type="application/json" id="boot-first"></script>
 `
 
 // fixture is a small site: app.js with a static import shared with a
@@ -259,6 +260,46 @@ func TestBootAnswers(t *testing.T) {
 	}
 }
 
+// TestFirstBootInPage: index.html carries the engine's info and the default
+// preset's scenario and answers, as boot.<hash>.json has them, in a JSON
+// block whose text cannot end its <script> element.
+func TestFirstBootInPage(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	m, _ := buildFixture(t, out)
+	html, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open = `<script type="application/json" id="boot-first">`
+	i := strings.Index(string(html), open)
+	j := strings.Index(string(html[i+len(open):]), "</script>")
+	if i < 0 || j < 0 {
+		t.Fatalf("index.html has no %s…</script>", open)
+	}
+	text := html[i+len(open) : i+len(open)+j]
+	if strings.ContainsAny(string(text), "<>&") {
+		t.Errorf("the page's answers hold <, > or & unescaped")
+	}
+	var first FirstBoot
+	if err := json.Unmarshal(text, &first); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := m.File("boot.*.json")
+	data, _ := os.ReadFile(filepath.Join(out, f.Name))
+	var bt Boot
+	if err := json.Unmarshal(data, &bt); err != nil {
+		t.Fatal(err)
+	}
+	if first.Version != 1 || len(first.Scenarios) != 1 || len(first.Answers) != 1 {
+		t.Fatalf("the page carries version %d, %d scenarios, %d answers; want version 1 and the default preset's alone", first.Version, len(first.Scenarios), len(first.Answers))
+	}
+	a, b := first.Answers[DefaultPreset], bt.Answers[DefaultPreset]
+	if !jsonEqual(t, first.Info, bt.Info) || !jsonEqual(t, first.Scenarios[DefaultPreset], bt.Scenarios[DefaultPreset]) ||
+		!jsonEqual(t, a.Result, b.Result) || !jsonEqual(t, a.Fixes, b.Fixes) {
+		t.Errorf("the page's answers differ from boot.json's")
+	}
+}
+
 // TestDefaultPresetAsAppJS: the build ships inline the answers of the
 // preset the page opens.
 func TestDefaultPresetAsAppJS(t *testing.T) {
@@ -319,7 +360,8 @@ func TestBuildReplacesOnlyABuild(t *testing.T) {
 // the build (and leaves the previous output) rather than ship a page that
 // loads nothing.
 func TestBuildNeedsEveryReference(t *testing.T) {
-	for _, ref := range []string{`href="/style.css"`, `src="/wasm_exec.js"`, `content="/main.wasm"`, `href="/boot.json"`, `<script type="module" src="/app.js"></script>`} {
+	for _, ref := range []string{`href="/style.css"`, `src="/wasm_exec.js"`, `content="/main.wasm"`, `href="/boot.json"`, `<script type="module" src="/app.js"></script>`,
+		`<script type="application/json" id="boot-first"></script>`} {
 		t.Run(ref, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			src, wasm, wasmExec := fixture(t)

@@ -30,6 +30,7 @@ func (b *build) index() error {
 		{`content="/main.wasm"`, `content="/` + b.names["/main.wasm"] + `" data-bytes="` + strconv.Itoa(len(b.wasm)) + `"`},
 		{`href="/boot.json"`, `href="/` + b.names["/boot.json"] + `"`},
 		{`<script type="module" src="/app.js"></script>`, `<script type="module" src="/` + b.names["/app.js"] + `"></script>` + preloads},
+		{`<script type="application/json" id="boot-first"></script>`, `<script type="application/json" id="boot-first">` + string(b.firstBoot) + `</script>`},
 	} {
 		if n := strings.Count(html, r.from); n != 1 {
 			return fmt.Errorf("index.html has %s %d times; want once", r.from, n)
