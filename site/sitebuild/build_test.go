@@ -100,11 +100,21 @@ func TestBuild(t *testing.T) {
 		}
 	}
 	// The hashes the build gives (esbuild names the JavaScript) are of the content.
-	for _, pattern := range []string{"style.*.css", "main.*.wasm", "boot.*.json", "wasm_exec.*.js"} {
+	for _, pattern := range []string{"app.*.js", "style.*.css", "main.*.wasm", "boot.*.json", "wasm_exec.*.js"} {
 		f, _ := m.File(pattern)
 		data, _ := os.ReadFile(filepath.Join(out, f.Name))
 		if h := strings.Split(f.Name, ".")[1]; h != contentHash(data) {
 			t.Errorf("%s: hash %s; want %s", f.Name, h, contentHash(data))
+		}
+	}
+	// The entry asks to be compiled as it streams in; the lazy chunks do not.
+	for _, f := range m.Files {
+		if !strings.HasSuffix(f.Name, ".js") || strings.HasPrefix(f.Name, "wasm_exec.") {
+			continue
+		}
+		data, _ := os.ReadFile(filepath.Join(out, f.Name))
+		if hinted, entry := bytes.HasPrefix(data, []byte(compileHint)), strings.HasPrefix(f.Name, "app."); hinted != entry {
+			t.Errorf("%s: starts with the compile hint %v; want %v", f.Name, hinted, entry)
 		}
 	}
 	wasmFile, _ := m.File("main.*.wasm")

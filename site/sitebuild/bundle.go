@@ -17,6 +17,14 @@ import (
 // playground's browsers (evergreen Chromium, Firefox, Safari 16+) run.
 const jsTarget = api.ES2022
 
+// compileHint is V8's explicit compile hint for a whole file (Chromium
+// 136+; other engines read a comment): compile every function eagerly,
+// while the file streams in. On the throttled first load of
+// scripts/site-bench the main thread's lazy compiling (about 100 ms)
+// moved to the streaming thread and the first result came about 110 ms
+// sooner (medians of 10 loads, twice).
+const compileHint = "//# allFunctionsCalledOnLoad\n"
+
 // bundle bundles app.js and everything it imports (site/lib, CodeMirror
 // from node_modules) with esbuild: minified, split into the entry and the
 // chunks it imports lazily (the JSON editor) or shares, each named by its
@@ -66,29 +74,40 @@ func (b *build) bundle() error {
 	if err := json.Unmarshal([]byte(res.Metafile), &meta); err != nil {
 		return err
 	}
-	for _, f := range res.OutputFiles {
-		name, err := filepath.Rel(b.dir, f.Path)
-		if err != nil || strings.ContainsRune(name, filepath.Separator) || !site.IsHashed(name) {
-			return fmt.Errorf("esbuild wrote %s: want a hashed name in the output directory", f.Path)
-		}
-		if err := b.write(name, f.Contents); err != nil {
-			return err
-		}
-	}
 	entry, err := filepath.Rel(b.o.Root, filepath.Join(b.o.Src, "app.js"))
 	if err != nil {
 		return err
 	}
+	entryOut := ""
 	for out, o := range meta.Outputs {
 		// Lazily imported chunks have an entry point too: their own file.
 		if o.EntryPoint != filepath.ToSlash(entry) {
 			continue
 		}
-		b.names["/app.js"] = path.Base(out)
+		entryOut = filepath.Join(b.o.Root, filepath.FromSlash(out))
 		for _, imp := range o.Imports {
 			if imp.Kind == "import-statement" {
 				b.preloads = append(b.preloads, path.Base(imp.Path))
 			}
+		}
+	}
+	for _, f := range res.OutputFiles {
+		name, err := filepath.Rel(b.dir, f.Path)
+		if err != nil || strings.ContainsRune(name, filepath.Separator) || !site.IsHashed(name) {
+			return fmt.Errorf("esbuild wrote %s: want a hashed name in the output directory", f.Path)
+		}
+		if f.Path != entryOut {
+			if err := b.write(name, f.Contents); err != nil {
+				return err
+			}
+			continue
+		}
+		// The entry runs at once: compileHint has Chromium compile its
+		// functions on the thread that streams it in, not one by one on the
+		// main thread as the first result calls them. Nothing imports the
+		// entry, so it is renamed for its new content.
+		if b.names["/app.js"], err = b.writeHashed("", "app", ".js", append([]byte(compileHint), f.Contents...)); err != nil {
+			return err
 		}
 	}
 	if b.names["/app.js"] == "" {
