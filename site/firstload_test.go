@@ -357,14 +357,23 @@ func TestOfflineReload(t *testing.T) {
 // preset (boot.<hash>.json).
 var isBoot = regexp.MustCompile(`^/boot\.[A-Z2-7]{8}\.json$`).MatchString
 
-// heldSite serves the built site with the responses whose path matches
-// held waiting until release is closed.
-func heldSite(held func(string) bool, release <-chan struct{}) http.Handler {
+// hold keeps the responses whose path matches waiting until release is
+// closed.
+type hold struct {
+	match   func(path string) bool
+	release <-chan struct{}
+}
+
+// heldSite serves the built site with the responses holds name held.
+func heldSite(holds ...hold) http.Handler {
 	static := staticSite()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if held(r.URL.Path) {
+		for _, h := range holds {
+			if !h.match(r.URL.Path) {
+				continue
+			}
 			select {
-			case <-release:
+			case <-h.release:
 			case <-r.Context().Done():
 				return
 			}
@@ -383,17 +392,7 @@ func TestFirstResultFromThePage(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		bootGate, engineGate := make(chan struct{}), make(chan struct{})
 		defer close(engineGate)
-		held := heldSite(isBoot, bootGate)
-		srv := startServer(t, listen(t), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if isEngine(r.URL.Path) {
-				select {
-				case <-engineGate:
-				case <-r.Context().Done():
-					return
-				}
-			}
-			held.ServeHTTP(w, r)
-		}))
+		srv := startServer(t, listen(t), heldSite(hold{isBoot, bootGate}, hold{isEngine, engineGate}))
 		p := openTab(t, srv.URL, "/")
 		p.poll(`document.body.dataset.firstResult === 'build'`, "the first result while boot.json and the engine are held")
 		doc, _ := policy.Preset("web-server-self-authorize")
@@ -409,7 +408,7 @@ func TestFirstResultFromThePage(t *testing.T) {
 	})
 	t.Run("named preset", func(t *testing.T) {
 		bootGate := make(chan struct{})
-		srv := startServer(t, listen(t), heldSite(isBoot, bootGate))
+		srv := startServer(t, listen(t), heldSite(hold{isBoot, bootGate}))
 		p := openTab(t, srv.URL, "/?preset=blocked-app")
 		time.Sleep(300 * time.Millisecond)
 		if got := eval[string](p, `document.body.dataset.firstResult ?? ''`); got != "" {
