@@ -896,8 +896,9 @@ async function firstPaint({ loc, got }, from) {
   state.detailAfterPaint = false;
   renderResults();
 
-  if (from === 'build') await state.booted;
-  listPresets();
+  // The pickers list every preset once boot.<hash>.json is in (or, if it
+  // does not come, once the engine runs: engineRuns); nothing waits for it.
+  state.booted.then(() => { if (!state.presets.length) listPresets(); });
   if (loadError) showLoadError(loadError);
   if (state.parses) {
     form.render(state.scenario);

@@ -385,8 +385,9 @@ func heldSite(holds ...hold) http.Handler {
 // TestFirstResultFromThePage: the default preset's first result needs no
 // request but the page's own (its answers are in index.html): it is shown
 // while boot.<hash>.json and the engine are both held. The preset pickers
-// fill once boot.<hash>.json comes, still before the engine. A preset the
-// address names waits for boot.<hash>.json.
+// fill once boot.<hash>.json comes, still before the engine, or from the
+// engine if it never comes. A preset the address names waits for
+// boot.<hash>.json.
 func TestFirstResultFromThePage(t *testing.T) {
 	const pickerFilled = `document.querySelectorAll('#preset option[value]:not([value=""])').length > 0`
 	t.Run("default", func(t *testing.T) {
@@ -405,6 +406,17 @@ func TestFirstResultFromThePage(t *testing.T) {
 		if st := eval[string](p, `document.body.dataset.state`); st != "loading" {
 			t.Errorf("state %q before the engine came; want loading", st)
 		}
+	})
+	t.Run("boot.json never comes", func(t *testing.T) {
+		bootGate := make(chan struct{})
+		defer close(bootGate)
+		srv := startServer(t, listen(t), heldSite(hold{isBoot, bootGate}))
+		p := openTab(t, srv.URL, "/")
+		p.waitReady()
+		if got := eval[string](p, `document.body.dataset.firstResult`); got != "build" {
+			t.Errorf("first result from %q; want the page's own answers (build)", got)
+		}
+		p.poll(pickerFilled, "the preset picker filled by the engine")
 	})
 	t.Run("named preset", func(t *testing.T) {
 		bootGate := make(chan struct{})
