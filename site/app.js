@@ -855,10 +855,11 @@ async function retryEngine(opening) {
 }
 
 // firstPaint opens the scenario the address names (or the default
-// preset), paints its result, then the catalog, the preset lists and the
-// form. from says who answers: "build" (boot.<hash>.json: false when a
-// question is not answered there, and the engine paints instead) or
-// "engine".
+// preset) and paints its answer card and timeline in one frame, then the
+// event's detail and the form; the preset lists follow boot.<hash>.json.
+// from says who answers: "build" (the page's and boot.<hash>.json's
+// answers: false when a question is not answered there, and the engine
+// paints instead) or "engine".
 async function firstPaint({ loc, got }, from) {
   performance.mark(`first-paint-${from}`);
   state.detailAfterPaint = true;
@@ -870,7 +871,7 @@ async function firstPaint({ loc, got }, from) {
     const info = call('info').result;
     Object.assign(state.catalog, { scopes: info.scopes, permissions: info.permissions, scopeLabels: info.scopeLabels, enums: info.enums });
     $('#engine-version').textContent = `engine ${info.engineVersion} · protocol ${info.protocol}`;
-    // The form follows the first result (below): it needs the catalog.
+    // The form itself is drawn after the first result (below).
     if (got && !got.error) {
       const source = state.source;
       setScenario(got, { deferForm: true, select });
