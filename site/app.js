@@ -386,7 +386,7 @@ function drawResults() {
     status.className = 'status warn';
     renderAnswer($('#answer'), null);
     $('#timeline').replaceChildren();
-    $('#detail').replaceChildren();
+    drawDetail();
     return;
   }
   const denied = res.results.filter((r) => r.outcome === 'denied').length;
@@ -406,10 +406,15 @@ function drawResults() {
   if (!res.results.length) emptyHint($('#answer'));
   else renderAnswer($('#answer'), r, state.scenario, view, on);
   renderTimeline($('#timeline'), res, state.scenario, state.selected, selectEvent);
-  // The first frame holds the answer and the timeline; the event's detail
-  // (below them) follows in the next (firstPaint).
-  if (state.detailAfterPaint) $('#detail').replaceChildren();
-  else renderDetail($('#detail'), r, state.scenario, view, on);
+  drawDetail();
+}
+
+// drawDetail draws the selected event's detail under the timeline. The
+// first frame holds the answer and the timeline only; firstPaint draws
+// the detail once that frame is painted.
+function drawDetail() {
+  const r = state.result && !state.detailAfterPaint ? state.result.results[state.selected] : null;
+  renderDetail($('#detail'), r, state.scenario, { applied: state.applied, fixesPending: state.fixesPending }, on);
 }
 
 // emptyHint replaces a blank pane: what to add to see an answer.
@@ -895,7 +900,7 @@ async function firstPaint({ loc, got }, from) {
   window.__caplabTimings = { firstResultFrom: from, firstEvaluateMs, firstResultMs: window.__caplabFirstResultMs };
   document.body.dataset.firstResult = from;
   state.detailAfterPaint = false;
-  renderResults();
+  drawDetail();
 
   // The pickers list every preset once boot.<hash>.json is in (or, if it
   // does not come, once the engine runs: engineRuns); nothing waits for it.

@@ -11,7 +11,6 @@ import (
 	"github.com/syumai/workers/cloudflare"
 
 	"github.com/caplab/caplab/internal/jsutil"
-
 	"github.com/caplab/caplab/site"
 )
 

@@ -85,8 +85,8 @@ const appTitle = (app) => `Connected App · ${app.name || 'unnamed'}`;
 const appSub = (app) => (app.kind === 'externalClientApp' ? 'External Client App' : 'defined in ' + (app.ownerOrg || '?'));
 
 // An app's and an org's fieldsets, by the pointers under /apps/N or
-// /orgs/N that each holds ('' holds the rest); appGroups and orgGroups
-// build them in this order.
+// /orgs/N that each holds ('' holds the rest), in the form's order: the
+// keys of appGroups and orgGroups.
 const APP_PARTS = ['/policies', '/oauth', ''];
 const ORG_PARTS = ['', '/settings', '/settings/passwordPolicy', '/settings/trustedIpRanges', '/installedApps', '/profiles',
   '/permissionSets', '/permissionSetGroups', '/users'];
@@ -111,8 +111,6 @@ export function formPart(ptr) {
   const { top, index, prefix } = partOf(ptr);
   return `${top} ${index} ${prefix}`;
 }
-
-const pick = (parts, builders, prefix) => builders[parts.indexOf(prefix)]();
 
 export class FormEditor {
   constructor(root, { onChange, catalog }) {
@@ -353,8 +351,8 @@ export class FormEditor {
     const { top, index: i, prefix } = partOf(ptr);
     const app = top === 'apps' ? (s.apps || [])[i] : undefined;
     const org = top === 'orgs' ? (s.orgs || [])[i] : undefined;
-    if (app) return [this.section(`app-${i}`, appTitle(app), [pick(APP_PARTS, this.appGroups(app, i), prefix)], { sub: appSub(app) }), this.addRow(s)];
-    if (org) return [this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [pick(ORG_PARTS, this.orgGroups(org, i, apps), prefix)], { sub: org.type || 'production' }), this.addRow(s)];
+    if (app) return [this.section(`app-${i}`, appTitle(app), [this.appGroups(app, i)[prefix]()], { sub: appSub(app) }), this.addRow(s)];
+    if (org) return [this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, [this.orgGroups(org, i, apps)[prefix]()], { sub: org.type || 'production' }), this.addRow(s)];
     if (top === 'events') return [this.eventsSection(s, apps, users, (s.events || [])[i] ? i : null)];
     if (top === 'apps' || top === 'orgs') return [this.addRow(s)];
     return [this.scenarioSection(s, users)];
@@ -370,17 +368,17 @@ export class FormEditor {
   }
 
   appSection(app, i) {
-    return this.section(`app-${i}`, appTitle(app), [...this.appGroups(app, i).map((build) => build()),
+    return this.section(`app-${i}`, appTitle(app), [...Object.values(this.appGroups(app, i)).map((build) => build()),
       h('div', { class: 'item-actions' }, h('button', { type: 'button', class: 'link small danger', onclick: () => this.arrayRemove('/apps', i) },
         'Remove this app', h('span', { class: 'sr-only' }, ` (${app.name || i + 1})`)))], { sub: appSub(app) });
   }
 
-  // appGroups build an app's fieldsets, in the order of APP_PARTS.
+  // appGroups build an app's fieldsets, by the prefix of APP_PARTS each holds.
   appGroups(app, i) {
     const b = formatPointer(['apps', i]);
-    return [
-      () => this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
+    return {
+      '/policies': () => this.policies(b + '/policies', 'OAuth Policies (Manage → Edit Policies)'),
+      '/oauth': () => h('fieldset', { class: 'group' }, h('legend', {}, 'API (Enable OAuth Settings)'),
         this.lines('Callback URL', b + '/oauth/callbackUrls', { hint: 'One URL per line', placeholder: 'https://app.example.com/oauth/callback' }),
         this.set('Selected OAuth Scopes', b + '/oauth/scopes', this.catalog.scopes.map((sc) => [sc, (this.catalog.scopeLabels || {})[sc] || sc]), { columns: true }),
         this.tri('Require Secret for Web Server Flow', b + '/oauth/requireSecretForWebServerFlow', { defaultHint: 'Default: on' }),
@@ -394,13 +392,13 @@ export class FormEditor {
         this.text('Consumer Key', b + '/oauth/consumerKey', { mono: true, hint: 'Leave empty for a generated one' }),
         this.text('Consumer Secret', b + '/oauth/consumerSecret', { mono: true }),
         this.textarea('Use digital signatures (certificate)', b + '/oauth/certificate', { rows: 2, placeholder: '-----BEGIN CERTIFICATE-----' })),
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
+      '': () => h('fieldset', { class: 'group' }, h('legend', {}, 'Basic Information'),
         this.text('Connected App Name', b + '/name'),
         this.select('Kind', b + '/kind', this.options('/apps/*/kind'), { defaultLabel: 'Connected App (default)' }),
         this.text('Defined in org', b + '/ownerOrg', { hint: 'The org where the app is created; it may be outside this scenario (an ISV’s org)' }),
         this.select('Distribution', b + '/distribution', this.options('/apps/*/distribution'), { defaultLabel: 'Default: not distributed' }),
         this.text('App ID (0Ci…)', b + '/appId', { mono: true })),
-    ];
+    };
   }
 
   addRow(s) {
@@ -414,25 +412,25 @@ export class FormEditor {
   }
 
   orgSection(org, i, apps) {
-    return this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, this.orgGroups(org, i, apps).map((build) => build()), { sub: org.type || 'production' });
+    return this.section(`org-${i}`, `Org · ${org.name || 'unnamed'}`, Object.values(this.orgGroups(org, i, apps)).map((build) => build()), { sub: org.type || 'production' });
   }
 
-  // orgGroups build an org's fieldsets, in the order of ORG_PARTS.
+  // orgGroups build an org's fieldsets, by the prefix of ORG_PARTS each holds.
   orgGroups(org, i, apps) {
     const b = formatPointer(['orgs', i]);
     const profiles = (org.profiles || []).map((p) => p.name).filter(Boolean);
     const permsets = (org.permissionSets || []).map((p) => p.name).filter(Boolean);
     const groups = (org.permissionSetGroups || []).map((g) => g.name).filter(Boolean);
     const perms = this.catalog.permissions.map((p) => [p, PERMISSION_LABELS[p] || p]);
-    return [
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Company Information'),
+    return {
+      '': () => h('fieldset', { class: 'group' }, h('legend', {}, 'Company Information'),
         this.text('Org name', b + '/name'),
         this.select('Org type', b + '/type', this.options('/orgs/*/type'), { defaultLabel: 'Default: production' }),
         this.text('My Domain', b + '/myDomain', { hint: 'acme → acme.my.salesforce.com' }),
         this.text('Created', b + '/createdAt', { type: 'date', hint: 'Drives release-dependent defaults' }),
         this.text('Org ID (00D…)', b + '/id', { mono: true }),
         this.text('Default Time Zone (UTC offset)', b + '/timeZone', { mono: true, placeholder: '-08:00', hint: 'Login hours are read in it; omitted: UTC' })),
-      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings' } }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
+      '/settings': () => h('fieldset', { class: 'group', dataset: { field: b + '/settings' } }, h('legend', {}, 'OAuth and OpenID Connect Settings'),
         this.tri('Allow OAuth Username-Password Flows', b + '/settings/allowUsernamePasswordFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Allow OAuth User-Agent Flows', b + '/settings/allowUserAgentFlows', { defaultHint: 'Default for creation date' }),
         this.tri('Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows', b + '/settings/requirePkce', { defaultHint: 'Default: off' }),
@@ -440,14 +438,14 @@ export class FormEditor {
         this.tri('Enable SOAP API login()', b + '/settings/soapApiLogin', { defaultHint: 'Default for creation date' }),
         this.tri('SOAP API login() requires Use Any API Auth', b + '/settings/soapLoginRequiresUseAnyApiAuth', { defaultHint: 'Default for creation date' }),
         this.text('Session Settings: Timeout Value', b + '/settings/sessionTimeout', { placeholder: '2h' })),
-      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/passwordPolicy' } }, h('legend', {}, 'Password Policies'),
+      '/settings/passwordPolicy': () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/passwordPolicy' } }, h('legend', {}, 'Password Policies'),
         this.select('Maximum invalid login attempts', b + '/settings/passwordPolicy/maxInvalidLoginAttempts',
           this.options('/orgs/*/settings/passwordPolicy/maxInvalidLoginAttempts').map(([v]) => [v, v === 'noLimit' ? 'No limit' : v]), { defaultLabel: 'Default: 10' }),
         this.select('Lockout effective period', b + '/settings/passwordPolicy/lockoutPeriod',
           this.options('/orgs/*/settings/passwordPolicy/lockoutPeriod').map(([v]) => [v, v === 'forever' ? 'Forever (must be reset by admin)' : v.replace('m', ' minutes')]), { defaultLabel: 'Default: 15 minutes' })),
-      () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/trustedIpRanges' } }, h('legend', {}, 'Network Access'),
+      '/settings/trustedIpRanges': () => h('fieldset', { class: 'group', dataset: { field: b + '/settings/trustedIpRanges' } }, h('legend', {}, 'Network Access'),
         this.ipRanges(b + '/settings/trustedIpRanges', (org.settings || {}).trustedIpRanges || [], 'Trusted IP Ranges')),
-      () => h('fieldset', { class: 'group', dataset: { field: b + '/installedApps' } }, h('legend', {}, 'Connected Apps installed in this org'),
+      '/installedApps': () => h('fieldset', { class: 'group', dataset: { field: b + '/installedApps' } }, h('legend', {}, 'Connected Apps installed in this org'),
         ...(org.installedApps || []).map((ia, k) => {
           const p = `${b}/installedApps/${k}`;
           return this.listItem(`Installed: ${ia.app || '?'}`, p, [
@@ -458,7 +456,7 @@ export class FormEditor {
         }),
         apps.length ? null : h('div', { class: 'hint' }, 'Add a connected app first (above the orgs).'),
         this.addButton('Install a connected app', () => this.arrayPush(b + '/installedApps', { app: apps[0] || '' }), b + '/installedApps')),
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Profiles'),
+      '/profiles': () => h('fieldset', { class: 'group' }, h('legend', {}, 'Profiles'),
         ...(org.profiles || []).map((p, k) => {
           const pp = `${b}/profiles/${k}`;
           return this.listItem(`Profile: ${p.name || '?'}`, pp, [
@@ -471,7 +469,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/profiles', k));
         }),
         this.addButton('Add profile', () => this.arrayPush(b + '/profiles', { name: `Profile ${(org.profiles || []).length + 1}`, permissions: ['apiEnabled'] }), b + '/profiles')),
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Permission Sets'),
+      '/permissionSets': () => h('fieldset', { class: 'group' }, h('legend', {}, 'Permission Sets'),
         ...(org.permissionSets || []).map((p, k) => {
           const pp = `${b}/permissionSets/${k}`;
           return this.listItem(`Permission set: ${p.name || '?'}`, pp, [
@@ -481,7 +479,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/permissionSets', k));
         }),
         this.addButton('Add permission set', () => this.arrayPush(b + '/permissionSets', { name: `Permission Set ${(org.permissionSets || []).length + 1}` }), b + '/permissionSets')),
-      () => h('fieldset', { class: 'group', dataset: { field: b + '/permissionSetGroups' } }, h('legend', {}, 'Permission Set Groups'),
+      '/permissionSetGroups': () => h('fieldset', { class: 'group', dataset: { field: b + '/permissionSetGroups' } }, h('legend', {}, 'Permission Set Groups'),
         ...(org.permissionSetGroups || []).map((g, k) => {
           const gp = `${b}/permissionSetGroups/${k}`;
           return this.listItem(`Permission set group: ${g.name || '?'}`, gp, [
@@ -492,7 +490,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/permissionSetGroups', k));
         }),
         this.addButton('Add permission set group', () => this.arrayPush(b + '/permissionSetGroups', { name: `Group ${(org.permissionSetGroups || []).length + 1}` }), b + '/permissionSetGroups')),
-      () => h('fieldset', { class: 'group' }, h('legend', {}, 'Users'),
+      '/users': () => h('fieldset', { class: 'group' }, h('legend', {}, 'Users'),
         ...(org.users || []).map((u, k) => {
           const up = `${b}/users/${k}`;
           return this.listItem(`User: ${u.username || '?'}`, up, [
@@ -509,7 +507,7 @@ export class FormEditor {
           ], () => this.arrayRemove(b + '/users', k));
         }),
         this.addButton('Add user', () => this.arrayPush(b + '/users', { username: `user${(org.users || []).length + 1}@${(org.myDomain || 'example')}.test`, profile: profiles[0] }), b + '/users')),
-    ];
+    };
   }
 
   // loginHours are a profile's Login Hours: a start and an end per day; a

@@ -46,13 +46,13 @@ export function renderTimeline(list, res, scenario, selected, onSelect, { diverg
 
 // renderDetail draws the selected event's cards under the timeline.
 export function renderDetail(root, r, scenario, view, on) {
+  seqDraw.delete(root);
   if (!r) { root.replaceChildren(); return; }
   const ev = ((scenario && scenario.events) || [])[r.event] || {};
   const parts = [responseCard(r)];
   const appliedHere = view.applied && view.applied.event === r.event && view.applied.where === 'fixes';
   if (r.outcome === 'denied' || appliedHere) parts.push(fixesCard(r, view, on));
   parts.push(traceCard(r.trace || [], { fold: true, on, scenario, evIndex: r.event }));
-  seqDraw.delete(root);
   if (ev.do && ev.do !== 'wait') {
     const wrap = h('div', { class: 'seq-wrap' });
     // The card's inner width: the pane's, less the card's padding and border.
