@@ -90,12 +90,14 @@ export function firstBoot() {
   const text = document.getElementById('boot-first')?.textContent.trim();
   if (!text) return null;
   try {
-    const boot = JSON.parse(text);
-    return boot && boot.version === 1 && boot.answers ? boot : null;
+    return usableBoot(JSON.parse(text));
   } catch {
     return null;
   }
 }
+
+// usableBoot is b when it holds answers of this protocol version, else null.
+const usableBoot = (b) => (b && b.version === 1 && b.answers ? b : null);
 
 // fetchBoot reads the answers computed at build time (boot.<hash>.json,
 // preloaded by index.html); null when the page has none (an unbuilt site)
@@ -108,7 +110,7 @@ export async function fetchBoot() {
     if (!resp.ok) return null;
     const boot = await resp.json();
     performance.mark('boot-data');
-    return boot && boot.version === 1 && boot.answers ? boot : null;
+    return usableBoot(boot);
   } catch {
     return null;
   }

@@ -127,7 +127,6 @@ export function useBootAnswers(b) {
   boot = boot ? { ...boot, ...b, scenarios: { ...boot.scenarios, ...b.scenarios }, answers: { ...boot.answers, ...b.answers } } : { ...b };
   boot.files ??= {};
   presetOf = new Map(Object.entries(boot.scenarios).map(([name, sc]) => [JSON.stringify(sc), name]));
-  lastText = null;
 }
 
 // bootAnswersFor fetches a preset's answers if the build put them in a
@@ -146,23 +145,12 @@ export async function bootAnswersFor(name) {
   }
 }
 
-// presetNamed is the preset whose scenario this is, as it stands (undefined
-// for any other). The page asks twice about one text (evaluate, then
-// fixes): the last text's answer is kept.
-let lastText = null;
-let lastName;
-function presetNamed(scenario) {
-  if (typeof scenario === 'string' && scenario === lastText) return lastName;
-  const name = presetOf.get(JSON.stringify(typeof scenario === 'string' ? JSON.parse(scenario) : scenario));
-  if (typeof scenario === 'string') [lastText, lastName] = [scenario, name];
-  return name;
-}
-
 function bootAnswer(op, fields) {
   if (!boot) return undefined;
   const answers = () => {
     try {
-      const name = presetNamed(fields.scenario);
+      const s = typeof fields.scenario === 'string' ? JSON.parse(fields.scenario) : fields.scenario;
+      const name = presetOf.get(JSON.stringify(s));
       return name !== undefined && Object.hasOwn(boot.answers, name) ? boot.answers[name] : undefined;
     } catch {
       return undefined;
